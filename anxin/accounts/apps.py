@@ -1,0 +1,10 @@
+from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
+
+
+class AccountsConfig(AppConfig):
+    name = "anxin.accounts"
+    verbose_name = _("Accounts and roles")
+
+    def ready(self) -> None:
+        from anxin.accounts import signals  # noqa: F401

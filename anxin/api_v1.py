@@ -1,0 +1,24 @@
+"""The REST API v1: one router, so tests can walk every registered endpoint."""
+
+from __future__ import annotations
+
+from django.urls import path
+from rest_framework.routers import DefaultRouter
+
+from anxin.accounts.api.views import MembershipViewSet, MeView, UserViewSet
+from anxin.areas.api.views import AreaViewSet, PlaceViewSet
+from anxin.organisations.api.views import OrganisationViewSet
+from anxin.taxonomy.api.views import CategoryViewSet
+
+router = DefaultRouter()
+router.register("areas", AreaViewSet, basename="area")
+router.register("places", PlaceViewSet, basename="place")
+router.register("organisations", OrganisationViewSet, basename="organisation")
+router.register("users", UserViewSet, basename="user")
+router.register("memberships", MembershipViewSet, basename="membership")
+router.register("categories", CategoryViewSet, basename="category")
+
+urlpatterns = [
+    path("me/", MeView.as_view(), name="me"),
+    *router.urls,
+]

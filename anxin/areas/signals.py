@@ -1,0 +1,21 @@
+from __future__ import annotations
+
+from typing import Any
+
+from django.db import transaction
+from django.db.models import F
+from django.db.models.signals import post_delete, post_save
+from django.dispatch import receiver
+
+from anxin.areas import spatial
+from anxin.areas.models import Area, AreaTreeVersion
+
+
+@receiver(post_save, sender=Area)
+@receiver(post_delete, sender=Area)
+def bump_tree_version(sender: type[Area], **kwargs: Any) -> None:
+    """Move the tree's version so every process rebuilds its spatial index."""
+    updated = AreaTreeVersion.objects.filter(pk=1).update(version=F("version") + 1)
+    if not updated:
+        AreaTreeVersion.objects.get_or_create(pk=1, defaults={"version": 1})
+    transaction.on_commit(spatial.invalidate)
