@@ -1,0 +1,37 @@
+"""Reads of the taxonomy app."""
+
+from __future__ import annotations
+
+from django.db.models import Q, QuerySet
+
+from anxin.taxonomy.models import Category
+
+
+def active_subclasses() -> QuerySet[Category]:
+    """Subclasses a report may use: active, under an active main class, by code."""
+    return (
+        Category.objects.filter(is_active=True, parent__isnull=False, parent__is_active=True)
+        .select_related("parent")
+        .order_by("code")
+    )
+
+
+def search_categories(text: str = "") -> QuerySet[Category]:
+    """Active subclasses matching every word of ``text``, ordered by code.
+
+    A word matches the code (prefix), the Chinese or English name, or the keywords
+    (full pinyin, pinyin initials, synonyms) of the subclass or of its main class,
+    case-insensitively. Empty text matches all active subclasses.
+    """
+    queryset = active_subclasses()
+    for word in text.split():
+        queryset = queryset.filter(
+            Q(code__startswith=word)
+            | Q(name_zh__icontains=word)
+            | Q(name_en__icontains=word)
+            | Q(keywords__icontains=word)
+            | Q(parent__name_zh__icontains=word)
+            | Q(parent__name_en__icontains=word)
+            | Q(parent__keywords__icontains=word)
+        )
+    return queryset
