@@ -22,3 +22,15 @@ def api_client():  # type: ignore[no-untyped-def]
     from rest_framework.test import APIClient
 
     return APIClient()
+
+
+@pytest.fixture(autouse=True)
+def fresh_area_index():  # type: ignore[no-untyped-def]
+    """Each test starts and ends without a cached spatial index: the test
+    database is rolled back between tests, so an index cached by one test
+    would describe another test's tree."""
+    from anxin.areas import spatial
+
+    spatial.invalidate()
+    yield
+    spatial.invalidate()
