@@ -69,12 +69,15 @@ class Tree:
     """A small district: two streets; street A has community A1 with grids A1a and
     A1b; street B has community B1 with grid B1a; one building per grid."""
 
-    def __init__(self) -> None:
+    def __init__(self, district_code: str = "330106", shift: float = 0.0, tag: str = "") -> None:
+        """``shift`` moves the whole tree east (degrees) so that two trees never overlap;
+        ``tag`` is added to names of organisations and places to tell trees apart."""
+        self.shift = shift
         self.district = Area.objects.create(
             level="district",
-            code="330106",
-            name="西湖区",
-            geometry=rect(120.0, 30.0, 120.08, 30.04),
+            code=district_code,
+            name="西湖区" if not tag else f"{tag}区",
+            geometry=rect(120.0 + shift, 30.0, 120.08 + shift, 30.04),
         )
         self.street_a = self._child(self.district, "street", "001", "北山街道", 120.0, 120.04)
         self.street_b = self._child(self.district, "street", "002", "西溪街道", 120.04, 120.08)
@@ -90,34 +93,41 @@ class Tree:
         self.building_a1a = self._child(self.grid_a1a, "building", "001", "1幢", 120.005, 120.01)
         self.building_a1b = self._child(self.grid_a1b, "building", "001", "1幢", 120.025, 120.03)
         self.building_b1a = self._child(self.grid_b1a, "building", "001", "1幢", 120.05, 120.06)
-        self.property_a = OrganisationFactory(name="保俶物业", kind="property")
+        self.property_a = OrganisationFactory(name=f"{tag}保俶物业", kind="property")
         self.property_a.served_areas.add(self.community_a1)
-        self.property_b = OrganisationFactory(name="古荡物业", kind="property")
+        self.property_b = OrganisationFactory(name=f"{tag}古荡物业", kind="property")
         self.property_b.served_areas.add(self.community_b1)
-        self.fire = OrganisationFactory(name="西湖区消防救援大队", kind="fire")
+        self.fire = OrganisationFactory(name=f"{tag}西湖区消防救援大队", kind="fire")
         self.fire.served_areas.add(self.district)
         self.place_a = PlaceFactory(
             name="保俶老年活动中心",
             kind="elderly_centre",
             area=self.grid_a1a,
-            geometry={"type": "Point", "coordinates": [120.012, 30.02]},
+            geometry={"type": "Point", "coordinates": [120.012 + shift, 30.02]},
         )
         self.place_b = PlaceFactory(
             name="古荡小学",
             kind="school",
             area=self.grid_b1a,
-            geometry={"type": "Point", "coordinates": [120.065, 30.02]},
+            geometry={"type": "Point", "coordinates": [120.065 + shift, 30.02]},
         )
 
-    @staticmethod
-    def _child(parent: Area, level: str, suffix: str, name: str, lng0: float, lng1: float) -> Area:
+    def _child(
+        self,
+        parent: Area,
+        level: str,
+        suffix: str,
+        name: str,
+        lng0: float,
+        lng1: float,
+    ) -> Area:
         lat0, lat1 = (30.0, 30.04) if level != "building" else (30.01, 30.02)
         return Area.objects.create(
             level=level,
             code=parent.code + suffix,
             name=name,
             parent=parent,
-            geometry=rect(lng0, lat0, lng1, lat1),
+            geometry=rect(lng0 + self.shift, lat0, lng1 + self.shift, lat1),
         )
 
 
@@ -131,58 +141,59 @@ def member(user: User | None = None, **kwargs: Any) -> User:
 class Personas:
     """One user per role on the small tree, plus users of the other grid/street."""
 
-    def __init__(self, tree: Tree) -> None:
+    def __init__(self, tree: Tree, prefix: str = "") -> None:
         t = tree
+        p = prefix
         self.district_admin = member(
-            UserFactory(username="district_admin"), role="district_admin", area=t.district
+            UserFactory(username=f"{p}district_admin"), role="district_admin", area=t.district
         )
         self.street_admin = member(
-            UserFactory(username="street_admin"), role="street_admin", area=t.street_a
+            UserFactory(username=f"{p}street_admin"), role="street_admin", area=t.street_a
         )
         self.street_admin_b = member(
-            UserFactory(username="street_admin_b"), role="street_admin", area=t.street_b
+            UserFactory(username=f"{p}street_admin_b"), role="street_admin", area=t.street_b
         )
         self.community_admin = member(
-            UserFactory(username="community_admin"), role="community_admin", area=t.community_a1
+            UserFactory(username=f"{p}community_admin"), role="community_admin", area=t.community_a1
         )
         self.safety_officer = member(
-            UserFactory(username="safety_officer"), role="safety_officer", area=t.community_a1
+            UserFactory(username=f"{p}safety_officer"), role="safety_officer", area=t.community_a1
         )
         self.grid_worker = member(
-            UserFactory(username="grid_worker"), role="grid_worker", area=t.grid_a1a
+            UserFactory(username=f"{p}grid_worker"), role="grid_worker", area=t.grid_a1a
         )
         self.grid_worker_b = member(
-            UserFactory(username="grid_worker_b"), role="grid_worker", area=t.grid_a1b
+            UserFactory(username=f"{p}grid_worker_b"), role="grid_worker", area=t.grid_a1b
         )
         self.property_manager = member(
-            UserFactory(username="property_manager"),
+            UserFactory(username=f"{p}property_manager"),
             role="property_manager",
             organisation=t.property_a,
         )
         self.property_manager_b = member(
-            UserFactory(username="property_manager_b"),
+            UserFactory(username=f"{p}property_manager_b"),
             role="property_manager",
             organisation=t.property_b,
         )
         self.department = member(
-            UserFactory(username="fire_department"), role="department", organisation=t.fire
+            UserFactory(username=f"{p}fire_department"), role="department", organisation=t.fire
         )
         self.building_leader = member(
-            UserFactory(username="building_leader"), role="building_leader", area=t.building_a1a
+            UserFactory(username=f"{p}building_leader"), role="building_leader", area=t.building_a1a
         )
-        self.expert = member(UserFactory(username="expert"), role="expert")
+        self.expert = member(UserFactory(username=f"{p}expert"), role="expert")
         self.evaluator = member(
-            UserFactory(username="evaluator"), role="evaluator", area=t.street_a
+            UserFactory(username=f"{p}evaluator"), role="evaluator", area=t.street_a
         )
         self.resident = member(
-            UserFactory(username="resident", full_name="王小明", mobile="13812341234"),
+            UserFactory(username=f"{p}resident", full_name="王小明"),
             role="resident",
         )
         self.resident_b = member(
-            UserFactory(username="resident_b", full_name="李四", mobile="13900001111"),
+            UserFactory(username=f"{p}resident_b", full_name="李四"),
             role="resident",
         )
-        self.outsider = UserFactory(username="outsider")
+        self.outsider = UserFactory(username=f"{p}outsider")
 
     def all(self) -> dict[str, User]:
         return {k: v for k, v in vars(self).items() if isinstance(v, User)}

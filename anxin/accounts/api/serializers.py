@@ -1,9 +1,8 @@
 from __future__ import annotations
 
-from typing import Any
-
 from rest_framework import serializers
 
+from anxin.accounts.api.personal import PersonalDataMixin
 from anxin.accounts.models import Membership, User
 from anxin.accounts.selectors import mask_mobile, mask_name, may_see_personal_data
 
@@ -30,29 +29,6 @@ class MembershipSerializer(serializers.ModelSerializer[Membership]):
         read_only_fields = fields
 
 
-class PersonalDataMixin:
-    """Masks residents' names and mobile numbers unless the viewer may see them.
-
-    Each object shown unmasked is collected in ``context["unmasked"]``; the view
-    writes them to the audit log once the response is built.
-    """
-
-    context: dict[str, Any]
-
-    def _personal(self, subject: User, value: str | None, masker: Any) -> str | None:
-        request = self.context.get("request")
-        viewer = getattr(request, "user", None)
-        if viewer is not None and viewer.pk == subject.pk:
-            return value
-        if not subject.is_resident:
-            return value
-        if viewer is not None and may_see_personal_data(viewer):
-            if value:
-                self.context.setdefault("unmasked", {})[subject.pk] = subject
-            return value
-        return masker(value)  # type: ignore[no-any-return]
-
-
 class UserSerializer(PersonalDataMixin, serializers.ModelSerializer[User]):
     full_name = serializers.SerializerMethodField()
     mobile = serializers.SerializerMethodField()
@@ -64,10 +40,10 @@ class UserSerializer(PersonalDataMixin, serializers.ModelSerializer[User]):
         read_only_fields = fields
 
     def get_full_name(self, obj: User) -> str | None:
-        return self._personal(obj, obj.full_name, mask_name)
+        return self._personal(obj.full_name, mask_name, owner=obj, subject=obj)
 
     def get_mobile(self, obj: User) -> str | None:
-        return self._personal(obj, obj.mobile, mask_mobile)
+        return self._personal(obj.mobile, mask_mobile, owner=obj, subject=obj)
 
 
 class MeSerializer(serializers.ModelSerializer[User]):

@@ -1,20 +1,18 @@
 from __future__ import annotations
 
-from typing import Any
-
 from django.db.models import Prefetch
 from drf_spectacular.utils import extend_schema
 from rest_framework import generics
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from anxin.accounts.actions import record_personal_data_views
+from anxin.accounts.api.personal import PersonalDataAuditMixin
 from anxin.accounts.api.serializers import MembershipSerializer, MeSerializer, UserSerializer
 from anxin.accounts.models import Membership, User
 from anxin.core.api.views import RestrictedReadOnlyViewSet
 
 
-class UserViewSet(RestrictedReadOnlyViewSet):
+class UserViewSet(PersonalDataAuditMixin, RestrictedReadOnlyViewSet):
     """Users in the viewer's scope; residents' personal data masked."""
 
     scoped_queryset = User.objects.prefetch_related(
@@ -28,19 +26,6 @@ class UserViewSet(RestrictedReadOnlyViewSet):
     ).order_by("id")
     serializer_class = UserSerializer
     filterset_fields = ["is_active"]
-
-    def finalize_response(self, request: Request, response: Any, *args: Any, **kwargs: Any) -> Any:
-        response = super().finalize_response(request, response, *args, **kwargs)
-        unmasked = getattr(self, "_unmasked", None)
-        if unmasked and 200 <= response.status_code < 300:
-            record_personal_data_views(request.user, unmasked.values(), request)  # type: ignore[arg-type]
-        return response
-
-    def get_serializer_context(self) -> dict[str, Any]:
-        context = super().get_serializer_context()
-        self._unmasked: dict[int, User] = {}
-        context["unmasked"] = self._unmasked
-        return context
 
 
 class MembershipViewSet(RestrictedReadOnlyViewSet):
