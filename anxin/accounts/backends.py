@@ -32,6 +32,13 @@ class UsernameOrMobileBackend(ModelBackend):
         if user is None:
             User().set_password(password)  # same work as a real check: no timing oracle
             return None
+        # A lockout is per account: failures under the username also lock the
+        # mobile number and the other way round.
+        other_names = {user.username, user.mobile or ""} - {login, ""}
+        if any(is_locked_out(name) for name in other_names):
+            if request is not None:
+                request.anxin_locked_out = True  # type: ignore[attr-defined]
+            return None
         if user.check_password(password) and self.user_can_authenticate(user):
             return user
         return None

@@ -72,7 +72,7 @@ class User(AbstractUser):
         area_q=_member_of_q,
         distinct=True,
     )
-    objects = AnxinUserManager()
+    objects = AnxinUserManager()  # type: ignore[misc]
 
     class Meta:
         verbose_name = _("user")
@@ -80,7 +80,9 @@ class User(AbstractUser):
         permissions = [("view_personal_data", _("Can see residents' personal data unmasked"))]
 
     def __str__(self) -> str:
-        return self.full_name or self.username
+        # The username, never the full name: a resident's name is personal data
+        # and this string appears in many places (admin titles, logs, choices).
+        return self.username
 
     def clean(self) -> None:
         super().clean()
