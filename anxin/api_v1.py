@@ -7,6 +7,7 @@ from rest_framework.routers import DefaultRouter
 
 from anxin.accounts.api.views import MembershipViewSet, MeView, UserViewSet
 from anxin.areas.api.views import AreaViewSet, PlaceViewSet
+from anxin.hazards.api.views import AttachmentViewSet, HazardViewSet
 from anxin.organisations.api.views import OrganisationViewSet
 from anxin.taxonomy.api.views import CategoryViewSet
 
@@ -17,6 +18,8 @@ router.register("organisations", OrganisationViewSet, basename="organisation")
 router.register("users", UserViewSet, basename="user")
 router.register("memberships", MembershipViewSet, basename="membership")
 router.register("categories", CategoryViewSet, basename="category")
+router.register("hazards", HazardViewSet, basename="hazard")
+router.register("attachments", AttachmentViewSet, basename="attachment")
 
 urlpatterns = [
     path("me/", MeView.as_view(), name="me"),

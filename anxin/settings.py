@@ -58,6 +58,8 @@ INSTALLED_APPS = [
     "anxin.organisations",
     "anxin.accounts",
     "anxin.taxonomy",
+    "anxin.hazards",
+    "anxin.open311",
     "anxin.demo",
 ]
 
@@ -166,7 +168,7 @@ if REDIS_URL:
     CELERY_BROKER_TRANSPORT_OPTIONS: dict[str, object] = {"visibility_timeout": 3600}
 else:
     _broker_dir = VAR_DIR / "broker"
-    for _sub in ("out", "processed"):
+    for _sub in ("out", "processed", "control"):
         (_broker_dir / _sub).mkdir(parents=True, exist_ok=True)
     CELERY_BROKER_URL = "filesystem://"
     CELERY_BROKER_TRANSPORT_OPTIONS = {
@@ -174,6 +176,8 @@ else:
         "data_folder_out": str(_broker_dir / "out"),
         "processed_folder": str(_broker_dir / "processed"),
         "store_processed": False,
+        # Exchange tables; kombu's default is "control" in the working directory.
+        "control_folder": str(_broker_dir / "control"),
     }
 CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
@@ -184,7 +188,11 @@ CELERY_TASK_IGNORE_RESULT = True
 CELERY_TIMEZONE = TIME_ZONE
 CELERY_BEAT_SCHEDULE = {
     "heartbeat": {"task": "anxin.core.tasks.heartbeat", "schedule": 60.0},
+    "sweep-overdue": {"task": "anxin.hazards.tasks.sweep_overdue", "schedule": 300.0},
 }
+# Beat keeps its last-run times here rather than in the working directory.
+VAR_DIR.mkdir(parents=True, exist_ok=True)
+CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
 
 # --- REST API ----------------------------------------------------------------------
 REST_FRAMEWORK = {
@@ -207,6 +215,14 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
+    "ENUM_NAME_OVERRIDES": {
+        "HazardStatusEnum": "anxin.hazards.choices.Status",
+        "OrganisationKindEnum": "anxin.organisations.choices.OrganisationKind",
+        "PlaceKindEnum": "anxin.areas.choices.PlaceKind",
+        "EventKindEnum": "anxin.hazards.choices.EventKind",
+        "AttachmentKindEnum": "anxin.hazards.choices.AttachmentKind",
+        "RiskColourEnum": "anxin.taxonomy.choices.RiskColour",
+    },
 }
 
 # --- Security ------------------------------------------------------------------------
@@ -226,3 +242,11 @@ LOGGING = {
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": env_str("LOG_LEVEL", "INFO")},
 }
+
+# --- Hazard files --------------------------------------------------------------------
+ATTACHMENT_MAX_IMAGE_BYTES = env_int("ATTACHMENT_MAX_IMAGE_BYTES", 10_000_000)
+ATTACHMENT_MAX_VIDEO_BYTES = env_int("ATTACHMENT_MAX_VIDEO_BYTES", 50_000_000)
+ATTACHMENT_MAX_VOICE_BYTES = env_int("ATTACHMENT_MAX_VOICE_BYTES", 10_000_000)
+ATTACHMENTS_PER_REQUEST = env_int("ATTACHMENTS_PER_REQUEST", 9)
+# Radius (m) within which a named place counts as a hazard's nearest place.
+NEAREST_PLACE_RADIUS_M = env_int("NEAREST_PLACE_RADIUS_M", 500)

@@ -15,7 +15,9 @@ import pytest
 from django.db import models
 
 from anxin.api_v1 import router
+from anxin.hazards import actions
 from anxin.testing.factories import Personas, Tree
+from anxin.testing.media import photo
 
 pytestmark = pytest.mark.django_db
 
@@ -34,6 +36,8 @@ def scoped_routes() -> list[tuple[str, Any]]:
 
 def test_every_endpoint_is_scoped_or_says_why():
     assert {prefix for prefix, _ in scoped_routes()} >= {
+        "hazards",
+        "attachments",
         "areas",
         "places",
         "organisations",
@@ -50,14 +54,34 @@ def identifier(viewset: Any, obj: models.Model) -> str:
     return str(getattr(obj, getattr(viewset, "lookup_field", "pk") or "pk"))
 
 
+def walk_to_dispatched(theirs_personas, lng):
+    """A hazard of the other district, reported with a photo and dispatched."""
+    result = actions.report_hazard(
+        reporter=theirs_personas.resident,
+        category="0101",
+        lat=30.015,
+        lng=lng,
+        uploads=[(photo(), "found")],
+    )
+    actions.transition(result.hazard.pk, theirs_personas.grid_worker, "verify")
+    return result.hazard
+
+
 @pytest.fixture
-def two_districts():
-    """District A (ours) with one persona per role; district B created after it."""
+def two_districts(settings, tmp_path):
+    """District A (ours) with one persona per role; district B created after it,
+    with hazards (one reported by a resident, one dispatched) and evidence."""
+    settings.MEDIA_ROOT = tmp_path
     ours = Tree()
     personas = Personas(ours)
+    walk_to_dispatched(personas, 120.007)  # our own hazard, so lists are not empty
     before = {prefix: rows_of(vs.scoped_queryset.model) for prefix, vs in scoped_routes()}
     theirs = Tree(district_code="330108", shift=1.0, tag="拱墅")
-    Personas(theirs, prefix="b_")
+    their_personas = Personas(theirs, prefix="b_")
+    walk_to_dispatched(their_personas, 121.007)
+    actions.report_hazard(
+        reporter=their_personas.resident, category="0101", lat=30.015, lng=121.005
+    )
     foreign = {
         prefix: rows_of(vs.scoped_queryset.model) - before[prefix] for prefix, vs in scoped_routes()
     }

@@ -18,4 +18,8 @@ def bump_tree_version(sender: type[Area], **kwargs: Any) -> None:
     updated = AreaTreeVersion.objects.filter(pk=1).update(version=F("version") + 1)
     if not updated:
         AreaTreeVersion.objects.get_or_create(pk=1, defaults={"version": 1})
+    # Drop this process's index now (later reads in this transaction see the
+    # change) and again on commit. After a rollback the stored version differs
+    # from the database's, so the index is rebuilt at the next periodic check.
+    spatial.invalidate()
     transaction.on_commit(spatial.invalidate)

@@ -41,6 +41,7 @@ class ScopeRules:
     assignee: str | None = None
     owner: str | None = None
     area_q: Callable[[Area, bool], Q] | None = None
+    public_q: Callable[[], Q] | None = None
     distinct: bool = False
 
 
@@ -81,12 +82,19 @@ class RestrictedQuerySet(models.QuerySet[M], Generic[M]):
         if rules is None:
             raise TypeError(f"{self.model.__name__} declares no scope_rules")
         if user is None or not user.is_authenticated or not user.is_active:
+            # Anonymous callers see the public rows only (e.g. the public board).
+            if rules.public_q is not None and action == "view":
+                anonymous_rows = self.filter(rules.public_q())
+                return anonymous_rows.distinct() if rules.distinct else anonymous_rows
             return self.none()
         if user.is_superuser:
             return self.all()
         combined: Q | None = None
         if rules.owner is not None and action == "view":
             combined = Q(**{rules.owner or "pk": user.pk})
+        if rules.public_q is not None and action == "view":
+            public = rules.public_q()
+            combined = public if combined is None else combined | public
         for membership in user.active_memberships():
             if not role_allows(membership.role, action):
                 continue

@@ -65,6 +65,16 @@ class PlaceFactory(factory.django.DjangoModelFactory):
     kind = "school"
 
 
+def ensure_taxonomy() -> None:
+    """The default taxonomy is loaded by a migration, but a transactional test
+    flushes every table when it ends; load it again for the tests after it."""
+    from anxin.taxonomy.actions import load_categories
+    from anxin.taxonomy.models import Category
+
+    if not Category.objects.exists():
+        load_categories()
+
+
 class Tree:
     """A small district: two streets; street A has community A1 with grids A1a and
     A1b; street B has community B1 with grid B1a; one building per grid."""
@@ -73,6 +83,7 @@ class Tree:
         """``shift`` moves the whole tree east (degrees) so that two trees never overlap;
         ``tag`` is added to names of organisations and places to tell trees apart."""
         self.shift = shift
+        ensure_taxonomy()
         self.district = Area.objects.create(
             level="district",
             code=district_code,
@@ -93,11 +104,17 @@ class Tree:
         self.building_a1a = self._child(self.grid_a1a, "building", "001", "1幢", 120.005, 120.01)
         self.building_a1b = self._child(self.grid_a1b, "building", "001", "1幢", 120.025, 120.03)
         self.building_b1a = self._child(self.grid_b1a, "building", "001", "1幢", 120.05, 120.06)
-        self.property_a = OrganisationFactory(name=f"{tag}保俶物业", kind="property")
+        self.property_a: Organisation = OrganisationFactory.create(
+            name=f"{tag}保俶物业", kind="property"
+        )
         self.property_a.served_areas.add(self.community_a1)
-        self.property_b = OrganisationFactory(name=f"{tag}古荡物业", kind="property")
+        self.property_b: Organisation = OrganisationFactory.create(
+            name=f"{tag}古荡物业", kind="property"
+        )
         self.property_b.served_areas.add(self.community_b1)
-        self.fire = OrganisationFactory(name=f"{tag}西湖区消防救援大队", kind="fire")
+        self.fire: Organisation = OrganisationFactory.create(
+            name=f"{tag}西湖区消防救援大队", kind="fire"
+        )
         self.fire.served_areas.add(self.district)
         self.place_a = PlaceFactory(
             name="保俶老年活动中心",
@@ -131,11 +148,11 @@ class Tree:
         )
 
 
-def member(user: User | None = None, **kwargs: Any) -> User:
+def member(user: Any = None, **kwargs: Any) -> User:
     """A user holding one membership (kwargs: role, area, organisation, scope)."""
-    user = user or UserFactory()
-    Membership.objects.create(user=user, **kwargs)
-    return user
+    person: User = user or UserFactory.create()
+    Membership.objects.create(user=person, **kwargs)
+    return person
 
 
 class Personas:

@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+from typing import Any
+
 from django.db.models import Prefetch
 from drf_spectacular.utils import extend_schema
 from rest_framework import generics
@@ -43,4 +45,5 @@ class MeView(generics.GenericAPIView):  # type: ignore[type-arg]
 
     @extend_schema(responses=MeSerializer)
     def get(self, request: Request) -> Response:
-        return Response(MeSerializer(request.user, context={"request": request}).data)
+        user: Any = request.user
+        return Response(MeSerializer(user, context={"request": request}).data)

@@ -20,18 +20,19 @@ class RestrictedViewSetMixin:
 
     scoped_queryset: QuerySet[Any]
     export_actions: tuple[str, ...] = ("export",)
-    request: Any
-    action: str | None
 
     def scope_action(self) -> str:
-        if self.action in self.export_actions:
+        request: Any = getattr(self, "request", None)
+        if getattr(self, "action", None) in self.export_actions:
             return Action.EXPORT
-        if self.request.method in ("GET", "HEAD", "OPTIONS"):
+        if request is not None and request.method in ("GET", "HEAD", "OPTIONS"):
             return Action.VIEW
         return Action.CHANGE
 
     def get_queryset(self) -> QuerySet[Any]:
-        return self.scoped_queryset.restrict(self.request.user, self.scope_action())  # type: ignore[attr-defined,no-any-return]
+        request: Any = getattr(self, "request", None)
+        user = request.user if request is not None else None
+        return self.scoped_queryset.restrict(user, self.scope_action())  # type: ignore[attr-defined,no-any-return]
 
 
 class RestrictedReadOnlyViewSet(RestrictedViewSetMixin, viewsets.ReadOnlyModelViewSet):  # type: ignore[type-arg]

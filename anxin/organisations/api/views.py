@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+from typing import Any
+
 import django_filters
 from rest_framework import serializers
 
@@ -9,7 +11,7 @@ from anxin.organisations.models import Organisation
 
 
 class OrganisationSerializer(serializers.ModelSerializer[Organisation]):
-    served_area_codes = serializers.SlugRelatedField(
+    served_area_codes: serializers.SlugRelatedField[Any] = serializers.SlugRelatedField(
         source="served_areas", many=True, read_only=True, slug_field="code"
     )
 

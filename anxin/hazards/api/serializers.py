@@ -1,0 +1,264 @@
+from __future__ import annotations
+
+from typing import Any
+
+from django.utils.translation import gettext_lazy as _
+from rest_framework import serializers
+
+from anxin.accounts.api.personal import PersonalDataMixin
+from anxin.accounts.selectors import mask_mobile, mask_name
+from anxin.hazards.choices import Grade, Phase, RiskColour, SourceChannel, Status
+from anxin.hazards.models import Attachment, ExtensionRequest, Hazard, HazardEvent, WhistleCall
+
+
+def _is_staff_viewer(context: Any) -> bool:
+    request = context.get("request")
+    user = getattr(request, "user", None)
+    if user is None or not user.is_authenticated:
+        return False
+    return bool(user.is_superuser or not user.is_resident)
+
+
+class AttachmentSerializer(serializers.ModelSerializer[Attachment]):
+    url = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Attachment
+        fields = [
+            "id",
+            "phase",
+            "kind",
+            "content_type",
+            "size",
+            "width",
+            "height",
+            "url",
+            "created_at",
+        ]
+        read_only_fields = fields
+
+    def get_url(self, obj: Attachment) -> str:
+        return f"/api/v1/attachments/{obj.pk}/public/"
+
+
+class HazardListSerializer(PersonalDataMixin, serializers.ModelSerializer[Hazard]):
+    category_code = serializers.CharField(source="category.code", read_only=True)
+    category_name = serializers.CharField(source="category.name", read_only=True)
+    grid_code = serializers.CharField(source="grid.code", read_only=True, default=None)
+    community_name = serializers.CharField(source="community.name", read_only=True, default=None)
+    responsible_organisation_name = serializers.CharField(
+        source="responsible_organisation.name", read_only=True, default=None
+    )
+    status_label = serializers.CharField(source="get_status_display", read_only=True)
+
+    class Meta:
+        model = Hazard
+        fields = [
+            "id",
+            "uuid",
+            "code",
+            "machine_code",
+            "title",
+            "status",
+            "status_label",
+            "risk_colour",
+            "grade",
+            "category_code",
+            "category_name",
+            "address",
+            "lat",
+            "lng",
+            "grid_code",
+            "community_name",
+            "source",
+            "responsible_organisation_name",
+            "reported_at",
+            "deadline",
+            "is_overdue",
+            "escalation_level",
+            "is_listed",
+            "closed_at",
+        ]
+        read_only_fields = fields
+
+
+class WhistleCallSerializer(serializers.ModelSerializer[WhistleCall]):
+    department_name = serializers.CharField(source="department.name", read_only=True)
+
+    class Meta:
+        model = WhistleCall
+        fields = [
+            "department",
+            "department_name",
+            "called_at",
+            "arrived_at",
+            "answered_at",
+            "answer",
+        ]
+        read_only_fields = fields
+
+
+class ExtensionSerializer(serializers.ModelSerializer[ExtensionRequest]):
+    class Meta:
+        model = ExtensionRequest
+        fields = ["id", "requested_deadline", "reason", "decision", "decided_at", "created_at"]
+        read_only_fields = fields
+
+
+class HazardDetailSerializer(HazardListSerializer):
+    reporter_name = serializers.SerializerMethodField()
+    reporter_phone = serializers.SerializerMethodField()
+    attachments = AttachmentSerializer(many=True, read_only=True)
+    whistle_calls = WhistleCallSerializer(many=True, read_only=True)
+    extensions = ExtensionSerializer(many=True, read_only=True)
+    building_code = serializers.CharField(source="building.code", read_only=True, default=None)
+    street_name = serializers.CharField(source="street.name", read_only=True, default=None)
+    nearest_place_name = serializers.CharField(
+        source="nearest_place.name", read_only=True, default=None
+    )
+    grid_worker_name = serializers.CharField(
+        source="grid_worker.full_name", read_only=True, default=None
+    )
+    grid_worker_phone = serializers.SerializerMethodField()
+    allowed_actions = serializers.SerializerMethodField()
+
+    class Meta(HazardListSerializer.Meta):
+        fields = [
+            *HazardListSerializer.Meta.fields,
+            "description",
+            "gb35181_clause",
+            "quantity",
+            "building_code",
+            "street_name",
+            "nearest_place_name",
+            "nearest_place_distance_m",
+            "h3_r9",
+            "reporter_name",
+            "reporter_phone",
+            "grid_worker_name",
+            "grid_worker_phone",
+            "review_tier",
+            "found_at",
+            "verify_deadline",
+            "verified_at",
+            "dispatched_at",
+            "accepted_at",
+            "interim_deadline",
+            "rectified_at",
+            "recheck_deadline",
+            "rechecked_at",
+            "publicised_at",
+            "updated_at",
+            "overdue_since",
+            "listing_level",
+            "listed_at",
+            "listing_published_at",
+            "delisted_at",
+            "interim_control",
+            "interim_controlled_at",
+            "six_item_plan",
+            "expert_opinion",
+            "merged_into",
+            "attachments",
+            "whistle_calls",
+            "extensions",
+            "allowed_actions",
+        ]
+        read_only_fields = fields
+
+    def get_reporter_name(self, obj: Hazard) -> str | None:
+        return self._personal(obj.reporter_name, mask_name, owner=obj.reporter, subject=obj)
+
+    def get_reporter_phone(self, obj: Hazard) -> str | None:
+        return self._personal(obj.reporter_phone, mask_mobile, owner=obj.reporter, subject=obj)
+
+    def get_grid_worker_phone(self, obj: Hazard) -> str | None:
+        if obj.grid_worker is None:
+            return None
+        return obj.grid_worker.mobile if _is_staff_viewer(self.context) else None
+
+    def get_allowed_actions(self, obj: Hazard) -> list[str]:
+        from anxin.hazards.selectors import allowed_transitions
+
+        request = self.context.get("request")
+        user = getattr(request, "user", None)
+        return allowed_transitions(obj, user) if user is not None else []
+
+    def to_representation(self, instance: Hazard) -> dict[str, Any]:
+        data = super().to_representation(instance)
+        if not _is_staff_viewer(self.context):
+            # The public view: no internal supervision detail, no staff phones.
+            for key in ("expert_opinion", "six_item_plan", "extensions", "whistle_calls"):
+                data.pop(key, None)
+        return data
+
+
+class EventSerializer(serializers.ModelSerializer[HazardEvent]):
+    actor_name = serializers.SerializerMethodField()
+    attachments = AttachmentSerializer(many=True, read_only=True)
+    kind_label = serializers.CharField(source="get_kind_display", read_only=True)
+
+    class Meta:
+        model = HazardEvent
+        fields = [
+            "id",
+            "kind",
+            "kind_label",
+            "action",
+            "actor_role",
+            "actor_name",
+            "from_status",
+            "to_status",
+            "reason",
+            "data",
+            "created_at",
+            "attachments",
+        ]
+        read_only_fields = fields
+
+    def get_actor_name(self, obj: HazardEvent) -> str | None:
+        if obj.actor is None:
+            return None
+        viewer = getattr(self.context.get("request"), "user", None)
+        if _is_staff_viewer(self.context) or getattr(viewer, "pk", None) == obj.actor.pk:
+            return obj.actor.full_name or obj.actor.username
+        return None
+
+
+class HazardCreateSerializer(serializers.Serializer[dict[str, Any]]):
+    category = serializers.CharField(max_length=4, help_text=_("Subclass code, e.g. 0101"))
+    lat = serializers.FloatField(min_value=-90, max_value=90)
+    lng = serializers.FloatField(min_value=-180, max_value=180)
+    title = serializers.CharField(max_length=120, required=False, allow_blank=True)
+    description = serializers.CharField(max_length=4000, required=False, allow_blank=True)
+    address = serializers.CharField(max_length=255, required=False, allow_blank=True)
+    risk_colour = serializers.ChoiceField(choices=RiskColour.choices, required=False)
+    grade = serializers.ChoiceField(choices=Grade.choices, required=False, default=Grade.ORDINARY)
+    source = serializers.ChoiceField(choices=SourceChannel.choices, required=False)  # type: ignore[assignment]
+    found_at = serializers.DateTimeField(required=False)
+    quantity = serializers.CharField(max_length=60, required=False, allow_blank=True)
+    gb35181_clause = serializers.CharField(max_length=40, required=False, allow_blank=True)
+    reporter_name = serializers.CharField(max_length=60, required=False, allow_blank=True)
+    reporter_phone = serializers.CharField(max_length=20, required=False, allow_blank=True)
+    idempotency_key = serializers.CharField(max_length=64, required=False)
+    attachments = serializers.ListField(
+        child=serializers.FileField(), required=False, max_length=9, allow_empty=True
+    )
+
+
+class TransitionSerializer(serializers.Serializer[dict[str, Any]]):
+    reason = serializers.CharField(max_length=4000, required=False, allow_blank=True)
+    # Parsed by the action: a bare date means 18:00 that day.
+    deadline = serializers.CharField(max_length=40, required=False)
+    organisation = serializers.IntegerField(required=False)
+    into = serializers.CharField(max_length=80, required=False)
+    expert_opinion = serializers.CharField(max_length=4000, required=False, allow_blank=True)
+    phase = serializers.ChoiceField(choices=Phase.choices, required=False)  # type: ignore[assignment]
+    attachments = serializers.ListField(
+        child=serializers.FileField(), required=False, max_length=9, allow_empty=True
+    )
+
+
+class StatusCountSerializer(serializers.Serializer[dict[str, Any]]):
+    status = serializers.ChoiceField(choices=Status.choices)
+    count = serializers.IntegerField()
