@@ -1,6 +1,7 @@
 from __future__ import annotations
 
-from django.http import HttpRequest, JsonResponse
+from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.shortcuts import render
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
@@ -22,3 +23,8 @@ def healthz(request: HttpRequest) -> JsonResponse:
         {"status": status, "database": database, "broker": broker},
         status=200 if database["ok"] else 503,
     )
+
+
+def home(request: HttpRequest) -> HttpResponse:
+    """The landing page: where to go next (the workbench pages come later)."""
+    return render(request, "core/home.html")
