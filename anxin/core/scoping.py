@@ -33,7 +33,8 @@ class ScopeRules:
     ``area``: lookup path from the model to an ``Area`` (``""`` for the Area model
     itself); ``assignee``: lookup to an ``Organisation``; ``owner``: lookup to the
     ``User`` who owns the row. ``area_q`` may replace the default area filter for
-    models whose relation to the tree is not a single foreign key. ``distinct``
+    models whose relation to the tree is not a single foreign key; ``assignee_q``
+    likewise for ASSIGNED (given the organisation id). ``distinct``
     marks lookups that cross a to-many relation.
     """
 
@@ -41,6 +42,7 @@ class ScopeRules:
     assignee: str | None = None
     owner: str | None = None
     area_q: Callable[[Area, bool], Q] | None = None
+    assignee_q: Callable[[int], Q] | None = None
     public_q: Callable[[], Q] | None = None
     distinct: bool = False
 
@@ -67,8 +69,11 @@ def membership_filter(rules: ScopeRules, membership: Membership, user: User) -> 
         return Q()
     if scope in (Scope.ORG_AND_BELOW, Scope.ORG) and membership.area is not None:
         return area_filter(rules, membership.area, below=scope == Scope.ORG_AND_BELOW)
-    if scope == Scope.ASSIGNED and rules.assignee and membership.organisation_id:
-        return Q(**{f"{rules.assignee}": membership.organisation_id})
+    if scope == Scope.ASSIGNED and membership.organisation_id:
+        if rules.assignee_q is not None:
+            return rules.assignee_q(membership.organisation_id)
+        if rules.assignee:
+            return Q(**{f"{rules.assignee}": membership.organisation_id})
     if scope == Scope.SELF and rules.owner is not None:
         return Q(**{rules.owner or "pk": user.pk})
     return None

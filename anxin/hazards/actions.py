@@ -17,7 +17,7 @@ import h3
 from django.conf import settings
 from django.core.files.uploadedfile import UploadedFile
 from django.db import IntegrityError, transaction
-from django.db.models import F, Q
+from django.db.models import F
 from django.http import Http404
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -50,9 +50,9 @@ from anxin.hazards.models import (
     SequenceCounter,
     WhistleCall,
 )
-from anxin.hazards.signals import hazard_changed
 from anxin.hazards.workflow import TIER_OF_ROLE, TRANSITIONS, Transition, tiers_required
 from anxin.organisations.models import Organisation
+from anxin.outbox.actions import enqueue
 from anxin.taxonomy.models import Category
 
 Upload = tuple[UploadedFile, str]  # (file, phase)
@@ -105,9 +105,18 @@ def _event(
 
 
 def _after_commit(hazard_id: int, kind: str, events: Sequence[HazardEvent]) -> None:
+    """Side effects (warnings, notifications) run in the background after commit.
+
+    The work is written to the outbox in this transaction, so it is never lost
+    even if the broker is down; it is keyed by the first event so that it is
+    enqueued once."""
     ids = [e.pk for e in events]
-    transaction.on_commit(
-        lambda: hazard_changed.send(sender=Hazard, hazard_id=hazard_id, kind=kind, event_ids=ids)
+    enqueue(
+        "anxin.hazards.tasks.hazard_changed",
+        key=f"hazard-changed:{ids[0]}" if ids else None,
+        hazard_id=hazard_id,
+        kind=kind,
+        event_ids=ids,
     )
 
 
@@ -412,6 +421,19 @@ def _check_role(t: Transition, actor: User | None) -> str:
     return _primary_role(actor, sorted(allowed, key=lambda r: -TIER_OF_ROLE.get(r, 0)))
 
 
+def _move_deadline(hazard: Hazard, deadline: datetime | None, now: datetime) -> list[str]:
+    """Set a (new) rectification deadline; the overdue sweep looks at the hazard
+    again once it passes. Returns the fields to save."""
+    hazard.deadline = deadline
+    hazard.next_escalation_at = deadline
+    fields = ["deadline", "next_escalation_at"]
+    if deadline is not None and deadline > now:
+        hazard.is_overdue = False
+        hazard.overdue_since = None
+        fields += ["is_overdue", "overdue_since"]
+    return fields
+
+
 def _parse_deadline(value: Any, now: datetime, field_name: str = "deadline") -> datetime | None:
     if value in (None, ""):
         return None
@@ -481,14 +503,12 @@ def transition(
                 }
             )
         now = timezone.now()
-        previous = hazard.status
         handler = _HANDLERS[name]
         events = handler(hazard, actor, role, t, reason, data, now)
         event = events[0]
         if checked:
             _store_files(hazard, checked, actor, event)
         _after_commit(hazard.pk, name, events)
-        assert previous != hazard.status or name == "verify"
     return hazard
 
 
@@ -632,7 +652,7 @@ def _dispatch_to(
 ) -> HazardEvent:
     hazard.responsible_organisation = organisation
     hazard.dispatched_at = now
-    hazard.deadline = deadline or _rectify_deadline(hazard, now)
+    fields = _move_deadline(hazard, deadline or _rectify_deadline(hazard, now), now)
     hazard.is_overdue = False
     hazard.overdue_since = None
     hazard.escalation_level = 0
@@ -644,11 +664,9 @@ def _dispatch_to(
         reason,
         now,
         [
+            *dict.fromkeys([*fields, "is_overdue", "overdue_since"]),
             "responsible_organisation",
             "dispatched_at",
-            "deadline",
-            "is_overdue",
-            "overdue_since",
             "escalation_level",
         ],
         {
@@ -803,9 +821,7 @@ def _do_fail_recheck(
     fields = ["rechecked_at"]
     new_deadline = _parse_deadline(data.get("deadline"), now)
     if new_deadline is not None:
-        hazard.deadline = new_deadline
-        hazard.is_overdue = False
-        fields += ["deadline", "is_overdue"]
+        fields += _move_deadline(hazard, new_deadline, now)
     return [_save_transition(hazard, actor, role, t, reason, now, fields)]
 
 
@@ -1152,12 +1168,9 @@ def decide_extension(
         data: dict[str, Any] = {"extension": current.pk, "approved": approve}
         if approve:
             data["previous_deadline"] = hazard.deadline.isoformat() if hazard.deadline else None
-            hazard.deadline = current.requested_deadline
-            if hazard.deadline > now:
-                hazard.is_overdue = False
-                hazard.overdue_since = None
-            hazard.save(update_fields=["deadline", "is_overdue", "overdue_since", "updated_at"])
-            data["deadline"] = hazard.deadline.isoformat()
+            fields = _move_deadline(hazard, current.requested_deadline, now)
+            hazard.save(update_fields=[*fields, "updated_at"])
+            data["deadline"] = current.requested_deadline.isoformat()
         return data
 
     _flag(
@@ -1219,8 +1232,7 @@ def set_six_item_plan(hazard_id: int, actor: User, plan: dict[str, Any]) -> Haza
         hazard.six_item_plan = clean
         fields = ["six_item_plan", "updated_at"]
         if hazard.status in DEADLINE_STATUSES and hazard.is_major:
-            hazard.deadline = limit
-            fields.append("deadline")
+            fields += _move_deadline(hazard, limit, now)
         hazard.save(update_fields=fields)
         return {"plan": clean}
 
@@ -1275,12 +1287,9 @@ def sweep_overdue(now: datetime | None = None, batch: int = 500) -> SweepResult:
     changed only if its level is still behind."""
     now = now or timezone.now()
     result = SweepResult()
-    candidate_ids = list(
-        Hazard.objects.filter(status__in=DEADLINE_STATUSES, deadline__lt=now)
-        .filter(Q(escalation_level__lt=deadlines.MAX_ESCALATION) | Q(is_overdue=False))
-        .values_list("pk", flat=True)
-        .order_by("pk")
-    )
+    from anxin.hazards.selectors import due_for_sweep
+
+    candidate_ids = list(due_for_sweep(now).values_list("pk", flat=True).order_by("pk"))
     for start in range(0, len(candidate_ids), batch):
         for hazard_id in candidate_ids[start : start + batch]:
             result.checked += 1
@@ -1344,9 +1353,19 @@ def _sweep_one(hazard_id: int, now: datetime) -> tuple[int, int]:
                     data={"level": hazard.escalation_level},
                 )
             )
+        # The next time this hazard needs the sweep (None once at the top level).
+        hazard.next_escalation_at = deadlines.next_escalation_at(
+            hazard.risk_colour, hazard.deadline, limit, hazard.escalation_level
+        )
+        hazard.save(
+            update_fields=[
+                "is_overdue",
+                "overdue_since",
+                "escalation_level",
+                "next_escalation_at",
+                "updated_at",
+            ]
+        )
         if events:
-            hazard.save(
-                update_fields=["is_overdue", "overdue_since", "escalation_level", "updated_at"]
-            )
             _after_commit(hazard.pk, "escalation" if escalated else "overdue", events)
         return marked, escalated

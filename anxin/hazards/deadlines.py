@@ -115,12 +115,33 @@ def due(step: str, colour: str, area: Area | None, start: datetime) -> datetime 
     return deadline_after(start, limit)
 
 
+def _escalation_span(deadline: datetime, limit: Limit) -> timedelta:
+    """How long each further escalation step takes: the limit again."""
+    if limit.is_immediate:
+        return timedelta(days=1)
+    span = deadline_after(deadline, limit) - deadline
+    return span if span.total_seconds() > 0 else timedelta(days=1)
+
+
 def escalation_level_due(colour: str, deadline: datetime, limit: Limit, now: datetime) -> int:
     """The escalation level a hazard should have at ``now`` given its deadline."""
     if now <= deadline:
         return 0
-    span = (
-        deadline_after(deadline, limit) - deadline if not limit.is_immediate else timedelta(days=1)
-    )
-    periods = int((now - deadline) / span) if span.total_seconds() > 0 else 0
+    periods = int((now - deadline) / _escalation_span(deadline, limit))
     return min(MAX_ESCALATION, FIRST_ESCALATION.get(colour, 1) + periods)
+
+
+def next_escalation_at(
+    colour: str, deadline: datetime, limit: Limit, level: int
+) -> datetime | None:
+    """When a hazard at ``level`` reaches the next level (None: at the top).
+
+    Level 0 changes just after the deadline; level L (≥ the colour's first
+    level) reaches L + 1 at deadline + (L + 1 − first) × span, matching
+    ``escalation_level_due``."""
+    if level >= MAX_ESCALATION:
+        return None
+    if level == 0:
+        return deadline
+    first = FIRST_ESCALATION.get(colour, 1)
+    return deadline + _escalation_span(deadline, limit) * (max(level, first) + 1 - first)

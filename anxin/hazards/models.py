@@ -33,14 +33,24 @@ AREA_FIELD_BY_LEVEL = {
 
 
 def _hazard_area_q(node: Area, below: bool) -> Q:
-    """ORG_AND_BELOW: the hazard lies at or below the node (path prefix).
-    ORG: the hazard's area at the node's level is exactly the node."""
+    """A hazard is resolved down to its grid (or building) when reported, and
+    keeps a foreign key per level. For a street, community, grid or building
+    node, "at or below" and "exactly" are both "the hazard's area at that level
+    is the node" — an indexed foreign key. For a district (ORG_AND_BELOW) the
+    materialised path prefix; for a unit, the exact path."""
+    field = AREA_FIELD_BY_LEVEL.get(node.level)
+    if field is not None:
+        return Q(**{f"{field}_id": node.pk})
     if below:
         return Q(area_path__startswith=node.path)
-    field = AREA_FIELD_BY_LEVEL.get(node.level)
-    if field is None:  # district or unit: exact deepest area
-        return Q(area_path=node.path)
-    return Q(**{field: node})
+    return Q(area_path=node.path)
+
+
+def _hazard_assignee_q(org_id: int) -> Q:
+    """ASSIGNED: dispatched to the organisation, or whistled to it (吹哨报到)."""
+    return Q(responsible_organisation_id=org_id) | Q(
+        pk__in=WhistleCall.objects.filter(department_id=org_id).values("hazard_id")
+    )
 
 
 class Hazard(models.Model):
@@ -174,7 +184,7 @@ class Hazard(models.Model):
     rectified_at = models.DateTimeField(_("rectified at"), null=True, blank=True)
     recheck_deadline = models.DateTimeField(_("recheck by"), null=True, blank=True)
     rechecked_at = models.DateTimeField(_("rechecked at"), null=True, blank=True)
-    closed_at = models.DateTimeField(_("closed at"), null=True, blank=True)
+    closed_at = models.DateTimeField(_("closed at"), null=True, blank=True, db_index=True)
     publicised_at = models.DateTimeField(_("publicised at"), null=True, blank=True)
     updated_at = models.DateTimeField(_("updated at"), auto_now=True)
     merged_into = models.ForeignKey(
@@ -188,6 +198,13 @@ class Hazard(models.Model):
     # supervision flags
     is_overdue = models.BooleanField(_("overdue"), default=False, editable=False)
     overdue_since = models.DateTimeField(_("overdue since"), null=True, blank=True, editable=False)
+    next_escalation_at = models.DateTimeField(
+        _("next overdue check"),
+        null=True,
+        blank=True,
+        editable=False,
+        help_text=_("When the sweep next has something to do for this hazard."),
+    )
     escalation_level = models.PositiveSmallIntegerField(
         _("escalation level"),
         choices=EscalationLevel.choices,
@@ -206,7 +223,7 @@ class Hazard(models.Model):
 
     scope_rules = ScopeRules(
         area_q=_hazard_area_q,
-        assignee="responsible_organisation",
+        assignee_q=lambda org_id: _hazard_assignee_q(org_id),
         owner="reporter",
         public_q=lambda: Q(status=Status.CLOSED, publicised_at__isnull=False),
     )
@@ -218,6 +235,7 @@ class Hazard(models.Model):
         ordering = ["-id"]
         indexes = [
             models.Index(fields=["status", "deadline"], name="hazard_status_deadline"),
+            models.Index(fields=["next_escalation_at"], name="hazard_next_escalation"),
             models.Index(fields=["area_path", "-id"], name="hazard_area_path_id"),
             models.Index(fields=["risk_colour", "status"], name="hazard_colour_status"),
             models.Index(fields=["category", "status"], name="hazard_category_status"),
@@ -329,7 +347,9 @@ class Attachment(models.Model):
         area_q=lambda node, below: Q(
             hazard__in=Hazard.objects.filter(_hazard_area_q(node, below)).values("pk")
         ),
-        assignee="hazard__responsible_organisation",
+        assignee_q=lambda org_id: Q(
+            hazard__in=Hazard.objects.filter(_hazard_assignee_q(org_id)).values("pk")
+        ),
         owner="hazard__reporter",
         public_q=lambda: Q(hazard__status=Status.CLOSED, hazard__publicised_at__isnull=False),
     )

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import math
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 import h3
@@ -54,6 +54,14 @@ def duplicate_candidates(hazard: Hazard) -> list[Hazard]:
     return [
         h for h, _d in nearby_open(hazard.lat, hazard.lng, category.duplicate_radius_m, queryset)
     ]
+
+
+def due_for_sweep(now: datetime) -> QuerySet[Hazard]:
+    """Hazards whose rectification clock needs the overdue sweep now: an index
+    probe on ``next_escalation_at``, whatever the number of open hazards."""
+    from anxin.hazards.choices import DEADLINE_STATUSES
+
+    return Hazard.objects.filter(status__in=DEADLINE_STATUSES, next_escalation_at__lte=now)
 
 
 def timeline(hazard: Hazard, include_internal: bool = True) -> QuerySet[HazardEvent]:

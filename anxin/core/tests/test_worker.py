@@ -68,7 +68,15 @@ def test_heartbeat_task_runs_on_a_worker_through_the_filesystem_broker(tmp_path:
             "store_processed": False,
         }
         with Connection("filesystem://", transport_options=transport_options) as connection:
-            heartbeat.apply_async(connection=connection)
+            # Tests run tasks eagerly by default; this one must go to the broker.
+            from anxin.celery import app
+
+            eager = app.conf.task_always_eager
+            app.conf.task_always_eager = False
+            try:
+                heartbeat.apply_async(connection=connection)
+            finally:
+                app.conf.task_always_eager = eager
 
         # Then the worker records its heartbeat in that database
         deadline = time.monotonic() + WAIT_SECONDS

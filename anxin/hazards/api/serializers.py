@@ -193,7 +193,7 @@ class HazardDetailSerializer(HazardListSerializer):
         return data
 
 
-class EventSerializer(serializers.ModelSerializer[HazardEvent]):
+class EventSerializer(PersonalDataMixin, serializers.ModelSerializer[HazardEvent]):
     actor_name = serializers.SerializerMethodField()
     attachments = AttachmentSerializer(many=True, read_only=True)
     kind_label = serializers.CharField(source="get_kind_display", read_only=True)
@@ -220,9 +220,10 @@ class EventSerializer(serializers.ModelSerializer[HazardEvent]):
         if obj.actor is None:
             return None
         viewer = getattr(self.context.get("request"), "user", None)
-        if _is_staff_viewer(self.context) or getattr(viewer, "pk", None) == obj.actor.pk:
-            return obj.actor.full_name or obj.actor.username
-        return None
+        if not (_is_staff_viewer(self.context) or getattr(viewer, "pk", None) == obj.actor.pk):
+            return None  # the public timeline shows roles, not people
+        name = obj.actor.full_name or obj.actor.username
+        return self._personal(name, mask_name, owner=obj.actor, subject=obj.actor)
 
 
 class HazardCreateSerializer(serializers.Serializer[dict[str, Any]]):

@@ -176,7 +176,8 @@ class HazardViewSet(
         hazard = self.get_object()
         staff = request.user.is_superuser or not request.user.is_resident  # type: ignore[union-attr]
         events = timeline(hazard, include_internal=staff)
-        return Response(EventSerializer(events, many=True, context={"request": request}).data)
+        context = self.get_serializer_context()
+        return Response(EventSerializer(events, many=True, context=context).data)
 
     @extend_schema(responses=HazardListSerializer(many=True))
     @action(detail=True, methods=["get"])

@@ -242,3 +242,25 @@ def test_public_copies_of_publicised_hazards_are_open_to_anyone(api_client, pers
     assert b"Anxin test camera" not in b"".join(response.streaming_content)
     original = api_client.get(f"/api/v1/attachments/{attachment_url.pk}/original/")
     assert original.status_code in (401, 403)
+
+
+def test_whistle_call_brings_the_department_in(api_client, personas, tree):
+    hid = report(api_client, personas.grid_worker, risk_colour="orange")["id"]
+    api_client.force_authenticate(personas.department)
+    assert api_client.get(f"/api/v1/hazards/{hid}/").status_code == 404  # not theirs yet
+    step(api_client, personas.street_admin, hid, "whistle", fmt="json", departments=[tree.fire.pk])
+    api_client.force_authenticate(personas.department)
+    assert api_client.get(f"/api/v1/hazards/{hid}/").status_code == 200
+    answered = step(
+        api_client, personas.department, hid, "whistle_report", fmt="json", answer="已到场处置"
+    )
+    call = answered["whistle_calls"][0]
+    assert call["department_name"] == tree.fire.name
+    assert call["arrived_at"] and call["answered_at"] and call["answer"] == "已到场处置"
+    assert [e.action for e in HazardEvent.objects.filter(hazard_id=hid, kind="whistle")] == [
+        "whistle",
+        "whistle",
+    ]
+    # a department that was not called still sees nothing
+    api_client.force_authenticate(personas.property_manager_b)
+    assert api_client.get(f"/api/v1/hazards/{hid}/").status_code == 404

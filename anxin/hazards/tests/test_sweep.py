@@ -16,6 +16,7 @@ import time_machine
 from django.conf import settings as django_settings
 from django.core.management import call_command
 from django.db import connection
+from django.utils import translation
 
 from anxin.hazards import actions, deadlines, tasks
 from anxin.hazards.choices import EventKind, Status
@@ -253,7 +254,7 @@ def test_management_command_prints_counts(personas):  # type: ignore[no-untyped-
     blue = dispatched(personas, "blue")
     assert blue.deadline is not None
     out = StringIO()
-    with time_machine.travel(blue.deadline + MINUTE, tick=False):
+    with time_machine.travel(blue.deadline + MINUTE, tick=False), translation.override("en"):
         call_command("sweep_overdue", stdout=out)
     assert "Checked 1 hazards: 1 newly overdue, 1 escalations." in out.getvalue()
     blue.refresh_from_db()
@@ -316,3 +317,22 @@ def test_two_concurrent_sweeps_escalate_once(personas, monkeypatch):  # type: ig
     for hazard in Hazard.objects.filter(pk__in=ids):
         assert (hazard.is_overdue, hazard.escalation_level) == (True, 2)
         assert hazard.events.filter(kind=EventKind.OVERDUE).count() == 1
+
+
+def test_idle_sweeps_pass_over_hazards_until_their_next_step_is_due(personas):  # type: ignore[no-untyped-def]
+    # given a blue hazard swept once just after its deadline (level 1, community)
+    blue = dispatched(personas, "blue")
+    assert blue.deadline is not None and blue.next_escalation_at == blue.deadline
+    with time_machine.travel(blue.deadline + MINUTE, tick=False):
+        assert actions.sweep_overdue().escalations == 1
+    blue.refresh_from_db()
+    # then the next step is one rectification limit (3 days) later
+    assert blue.next_escalation_at == blue.deadline + timedelta(days=3)
+    # and sweeps before then do not even look at it
+    with time_machine.travel(blue.deadline + timedelta(days=2), tick=False):
+        assert actions.sweep_overdue().checked == 0
+    with time_machine.travel(blue.deadline + timedelta(days=3, minutes=1), tick=False):
+        result = actions.sweep_overdue()
+    assert (result.checked, result.escalations) == (1, 1)
+    blue.refresh_from_db()
+    assert blue.escalation_level == 2
