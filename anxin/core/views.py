@@ -26,5 +26,9 @@ def healthz(request: HttpRequest) -> JsonResponse:
 
 
 def home(request: HttpRequest) -> HttpResponse:
-    """The landing page: where to go next (the workbench pages come later)."""
+    """The role home (to-do queues) when logged in; otherwise the landing page."""
+    if request.user.is_authenticated:
+        from anxin.accounts.views import role_home
+
+        return role_home(request)
     return render(request, "core/home.html")
