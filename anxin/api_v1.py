@@ -8,8 +8,10 @@ from rest_framework.routers import DefaultRouter
 from anxin.accounts.api.views import MembershipViewSet, MeView, UserViewSet
 from anxin.areas.api.views import AreaViewSet, PlaceViewSet
 from anxin.hazards.api.views import AttachmentViewSet, HazardViewSet
+from anxin.notifications.api.views import NotificationViewSet
 from anxin.organisations.api.views import OrganisationViewSet
 from anxin.taxonomy.api.views import CategoryViewSet
+from anxin.warnings.api.views import WarningRuleViewSet, WarningViewSet
 
 router = DefaultRouter()
 router.register("areas", AreaViewSet, basename="area")
@@ -20,6 +22,9 @@ router.register("memberships", MembershipViewSet, basename="membership")
 router.register("categories", CategoryViewSet, basename="category")
 router.register("hazards", HazardViewSet, basename="hazard")
 router.register("attachments", AttachmentViewSet, basename="attachment")
+router.register("notifications", NotificationViewSet, basename="notification")
+router.register("warnings", WarningViewSet, basename="warning")
+router.register("warning-rules", WarningRuleViewSet, basename="warning-rule")
 
 urlpatterns = [
     path("me/", MeView.as_view(), name="me"),

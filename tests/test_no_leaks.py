@@ -16,8 +16,10 @@ from django.db import models
 
 from anxin.api_v1 import router
 from anxin.hazards import actions
+from anxin.notifications.actions import notify
 from anxin.testing.factories import Personas, Tree
 from anxin.testing.media import photo
+from anxin.warnings.actions import ensure_default_rules, raise_flood_warning
 
 pytestmark = pytest.mark.django_db
 
@@ -38,6 +40,9 @@ def test_every_endpoint_is_scoped_or_says_why():
     assert {prefix for prefix, _ in scoped_routes()} >= {
         "hazards",
         "attachments",
+        "notifications",
+        "warnings",
+        "warning-rules",
         "areas",
         "places",
         "organisations",
@@ -67,21 +72,36 @@ def walk_to_dispatched(theirs_personas, lng):
     return result.hazard
 
 
-@pytest.fixture
-def two_districts(settings, tmp_path):
-    """District A (ours) with one persona per role; district B created after it,
-    with hazards (one reported by a resident, one dispatched) and evidence."""
-    settings.MEDIA_ROOT = tmp_path
-    ours = Tree()
-    personas = Personas(ours)
-    walk_to_dispatched(personas, 120.007)  # our own hazard, so lists are not empty
-    before = {prefix: rows_of(vs.scoped_queryset.model) for prefix, vs in scoped_routes()}
-    theirs = Tree(district_code="330108", shift=1.0, tag="拱墅")
-    their_personas = Personas(theirs, prefix="b_")
-    walk_to_dispatched(their_personas, 121.007)
-    actions.report_hazard(
-        reporter=their_personas.resident, category="0101", lat=30.015, lng=121.005
+def populate(tree, people, lng):
+    """Rows of every scoped kind in one district: hazards with evidence and the
+    notifications their changes cause, warning rules and a warning, inboxes."""
+    walk_to_dispatched(people, lng)
+    actions.report_hazard(reporter=people.resident, category="0101", lat=30.015, lng=lng - 0.002)
+    ensure_default_rules(tree.district)
+    raise_flood_warning(tree.district, None, "暴雨橙色预警")
+    notify(
+        [people.grid_worker, people.resident],
+        kind="test",
+        title="通知",
+        body="测试",
+        key=f"leak-test:{tree.district.code}",
     )
+
+
+@pytest.fixture
+def two_districts(settings, tmp_path, django_capture_on_commit_callbacks):
+    """District A (ours) with one persona per role; district B created after it
+    with the same kinds of rows. Background work runs (eagerly) as it would."""
+    settings.MEDIA_ROOT = tmp_path
+    with django_capture_on_commit_callbacks(execute=True):
+        ours = Tree()
+        personas = Personas(ours)
+        populate(ours, personas, 120.007)  # our own rows, so lists are not empty
+    before = {prefix: rows_of(vs.scoped_queryset.model) for prefix, vs in scoped_routes()}
+    with django_capture_on_commit_callbacks(execute=True):
+        theirs = Tree(district_code="330108", shift=1.0, tag="拱墅")
+        their_personas = Personas(theirs, prefix="b_")
+        populate(theirs, their_personas, 121.007)
     foreign = {
         prefix: rows_of(vs.scoped_queryset.model) - before[prefix] for prefix, vs in scoped_routes()
     }
