@@ -11,3 +11,15 @@ class WorkerHeartbeat(models.Model):
 
     class Meta:
         verbose_name = _("worker heartbeat")
+
+
+class BenchRow(models.Model):
+    """One row per call of the benchmark's minimal insert (``anxin.core.bench``): the
+    floor against which the cost of reporting a hazard is measured."""
+
+    name = models.CharField(_("name"), max_length=64)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("benchmark row")
+        verbose_name_plural = _("benchmark rows")

@@ -19,8 +19,8 @@ so children lie inside their parent and siblings never overlap (the insets are
 the streets and lanes between them). Buildings are footprints of about 30 x 15 m
 in their grid; units split their building along its long side.
 
-Hazards do not exist yet: ``DemoConfig.hazards`` is the hook for "a year of
-hazards" and must stay 0 until the hazards app lands.
+With ``DemoConfig.hazards`` > 0, ``build_demo`` then writes a year of hazard
+files through ``anxin.demo.hazards`` (``seed_demo`` asks for 600 by default).
 """
 
 from __future__ import annotations
@@ -31,6 +31,7 @@ import math
 import random
 import unicodedata
 from dataclasses import asdict, dataclass, field
+from datetime import datetime
 from typing import Any
 
 from django.contrib.auth.models import Permission
@@ -43,10 +44,14 @@ from anxin.accounts.models import User
 from anxin.areas.choices import LEVEL_ORDER, Level, PlaceKind
 from anxin.areas.geometry import centroid_of
 from anxin.areas.models import Area, Place
+from anxin.demo.hazards import HazardConfig, HazardResult, district_has_hazards, generate_hazards
+from anxin.hazards.models import Hazard
 from anxin.organisations.choices import OrganisationKind
 from anxin.organisations.models import Organisation
 
 DEMO_PASSWORD = "anxin2026"
+DEFAULT_HAZARDS = 600  # what seed_demo writes when not told otherwise: a lived-in district
+MAX_HAZARDS = 2_000_000
 
 # metres per degree at the demo latitude (30.27 N); good enough for a demo layout
 M_PER_DEG_LAT = 111_320.0
@@ -71,7 +76,8 @@ class DemoConfig:
     grids_per_community: int = 4
     buildings_per_grid: int = 5
     units_per_building: int = 2
-    # Hook for "a year of hazards": must be 0 until hazards exist.
+    # Hazard files over the last year (anxin.demo.hazards); seed_demo's default is
+    # DEFAULT_HAZARDS, the plain plan has none.
     hazards: int = 0
     city_name: str = "杭州市"
     district_code: str = "330106"
@@ -98,10 +104,12 @@ class DemoConfig:
                     _("%(name)s must be between %(low)d and %(high)d, not %(value)s.")
                     % {"name": name, "low": low, "high": high, "value": value},
                 )
-        if self.hazards < 0:
-            raise DemoError("hazards", _("hazards cannot be negative."))
-        if self.hazards > 0:
-            raise DemoError("hazards", _("hazards are not available yet"))
+        if not 0 <= self.hazards <= MAX_HAZARDS:
+            raise DemoError(
+                "hazards",
+                _("hazards must be between 0 and %(high)d, not %(value)s.")
+                % {"high": MAX_HAZARDS, "value": self.hazards},
+            )
         if not (self.district_code.isdigit() and len(self.district_code) == 6):
             raise DemoError("district_code", _("The district code has exactly 6 digits."))
 
@@ -533,6 +541,8 @@ def build_plan(config: DemoConfig) -> DemoPlan:
     _add_organisations(plan, names)
     _add_places(plan, rng, grid_inner, footprints)
     _add_users(plan, names)
+    # Drawn last so that the names and places above stay those of earlier plans.
+    _add_more_departments(plan, names)
     return plan
 
 
@@ -621,6 +631,37 @@ def _add_organisations(plan: DemoPlan, names: _Names) -> None:
             OrganisationKind.URBAN_MANAGEMENT,
             [street.code],
             street.address,
+        )
+
+
+def _add_more_departments(plan: DemoPlan, names: _Names) -> None:
+    """The departments that the remaining subclasses of the default taxonomy are
+    routed to (trees, civil affairs, schools, power), so every hazard of the demo is
+    dispatched automatically."""
+    config = plan.config
+    district = plan.areas_of(Level.DISTRICT)[0]
+    short_district = config.district_name.removesuffix("区")
+    for key, name, kind in [
+        ("landscaping", f"{config.district_name}园林绿化管理中心", OrganisationKind.LANDSCAPING),
+        ("education", f"{config.district_name}教育局", OrganisationKind.EDUCATION),
+        ("power", f"国网杭州市{short_district}区供电公司", OrganisationKind.POWER),
+    ]:
+        plan.organisations.append(
+            OrganisationSpec(
+                key, name, kind, names.person(), names.mobile(), district.address, [district.code]
+            )
+        )
+    for street in plan.areas_of(Level.STREET):
+        plan.organisations.append(
+            OrganisationSpec(
+                f"civil_affairs:{street.code}",
+                f"{short_name(street.name)}街道社会事务办",
+                OrganisationKind.CIVIL_AFFAIRS,
+                names.person(),
+                names.mobile(),
+                street.address,
+                [street.code],
+            )
         )
 
 
@@ -734,6 +775,7 @@ class DemoResult:
     created: bool
     counts: dict[str, int]
     plan: DemoPlan | None = None
+    hazards: HazardResult | None = None
 
 
 def demo_exists(config: DemoConfig | None = None) -> bool:
@@ -742,18 +784,32 @@ def demo_exists(config: DemoConfig | None = None) -> bool:
 
 
 @transaction.atomic
-def build_demo(config: DemoConfig | None = None) -> DemoResult:
-    """Write the demo district; do nothing when its district code already exists."""
+def build_demo(config: DemoConfig | None = None, now: datetime | None = None) -> DemoResult:
+    """Write the demo district, then ``config.hazards`` hazards reported over the year
+    before ``now`` (default: the current time).
+
+    When the district exists already, its areas and people are left alone; hazards
+    are written only if it has none yet (a district seeded before hazards existed).
+    """
     config = config or DemoConfig()
     config.validate()
+    hazards = HazardConfig(count=config.hazards, seed=config.seed, now=now)
     if demo_exists(config):
-        return DemoResult(created=False, counts=_counts(config))
+        result = DemoResult(created=False, counts=_counts(config))
+        if config.hazards and not district_has_hazards(config.district_code):
+            result.hazards = generate_hazards(config.district_code, hazards)
+            result.counts = _counts(config)
+        return result
     plan = build_plan(config)
     areas = _write_areas(plan)
     organisations = _write_organisations(plan, areas)
     _write_places(plan, areas)
     _write_users(plan, areas, organisations)
-    return DemoResult(created=True, counts=_counts(config), plan=plan)
+    result = DemoResult(created=True, counts=_counts(config), plan=plan)
+    if config.hazards:
+        result.hazards = generate_hazards(config.district_code, hazards)
+        result.counts = _counts(config)
+    return result
 
 
 def _counts(config: DemoConfig) -> dict[str, int]:
@@ -766,6 +822,7 @@ def _counts(config: DemoConfig) -> dict[str, int]:
     counts["organisations"] = (
         Organisation.objects.filter(served_areas__path__startswith=district.path).distinct().count()
     )
+    counts["hazards"] = Hazard.objects.filter(area_path__startswith=district.path).count()
     return counts
 
 

@@ -109,7 +109,7 @@ def test_a_thousand_grid_plan_is_quick():
 @pytest.mark.parametrize(
     ("config", "field"),
     [
-        (DemoConfig(hazards=5), "hazards"),
+        (DemoConfig(hazards=-5), "hazards"),
         (DemoConfig(streets=0), "streets"),
         (DemoConfig(units_per_building=100), "units_per_building"),
     ],
