@@ -375,6 +375,8 @@ def ensure_browser() -> None:
         missing.append("chromium")
     if not has_cjk_fonts():
         missing.append("fonts-noto-cjk")
+    if shutil.which("xgettext") is None:  # the translation-completeness test
+        missing.append("gettext")
     if not missing:
         return
     if os.geteuid() == 0 and Path("/etc/debian_version").exists():
@@ -385,7 +387,8 @@ def ensure_browser() -> None:
         return
     say(
         f"missing {', '.join(missing)}: browser tests need Chromium at {CHROMIUM} and CJK "
-        "fonts (Debian/Ubuntu: sudo apt-get install chromium fonts-noto-cjk)"
+        "fonts, the translation check needs gettext "
+        "(Debian/Ubuntu: sudo apt-get install chromium fonts-noto-cjk gettext)"
     )
 
 

@@ -12,10 +12,12 @@ from __future__ import annotations
 from pathlib import Path
 
 import dj_database_url
+from celery.schedules import crontab
 
 from anxin.env import (
     ImproperlyConfiguredEnv,
     env_bool,
+    env_float,
     env_int,
     env_list,
     env_optional,
@@ -58,7 +60,11 @@ INSTALLED_APPS = [
     "anxin.organisations",
     "anxin.accounts",
     "anxin.taxonomy",
+    "anxin.outbox",
     "anxin.hazards",
+    "anxin.warnings",
+    "anxin.notifications",
+    "anxin.maps",
     "anxin.open311",
     "anxin.demo",
 ]
@@ -89,6 +95,7 @@ TEMPLATES = [
                 "django.template.context_processors.i18n",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
+                "anxin.core.context_processors.workbench",
             ],
         },
     },
@@ -134,7 +141,7 @@ AUTH_PASSWORD_VALIDATORS = [
 ]
 LOGIN_LOCKOUT_FAILURES = env_int("LOGIN_LOCKOUT_FAILURES", 5)
 LOGIN_LOCKOUT_MINUTES = env_int("LOGIN_LOCKOUT_MINUTES", 15)
-LOGIN_URL = "admin:login"
+LOGIN_URL = "login"
 
 # --- Languages ------------------------------------------------------------------
 LANGUAGE_CODE = "zh-hans"
@@ -163,9 +170,14 @@ REDIS_URL = env_optional("REDIS_URL")
 CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 
 # --- Background work (Celery) -------------------------------------------------------
+# Seconds after which Redis hands the unacknowledged task of a worker that died
+# outright to another worker. Must exceed the longest task time limit.
+BROKER_VISIBILITY_TIMEOUT_SECONDS = env_int("BROKER_VISIBILITY_TIMEOUT_SECONDS", 3600)
 if REDIS_URL:
     CELERY_BROKER_URL = REDIS_URL
-    CELERY_BROKER_TRANSPORT_OPTIONS: dict[str, object] = {"visibility_timeout": 3600}
+    CELERY_BROKER_TRANSPORT_OPTIONS: dict[str, object] = {
+        "visibility_timeout": BROKER_VISIBILITY_TIMEOUT_SECONDS
+    }
 else:
     _broker_dir = VAR_DIR / "broker"
     for _sub in ("out", "processed", "control"):
@@ -179,6 +191,12 @@ else:
         # Exchange tables; kombu's default is "control" in the working directory.
         "control_folder": str(_broker_dir / "control"),
     }
+# Tests run tasks in-process (eagerly) unless an integration test starts a real
+# worker; production and the demo always go through the broker.
+CELERY_TASK_ALWAYS_EAGER = env_bool("CELERY_TASK_ALWAYS_EAGER", TESTING)
+# Relay outbox messages right after the transaction commits (the periodic relay
+# catches whatever could not be sent then).
+OUTBOX_RELAY_ON_COMMIT = env_bool("OUTBOX_RELAY_ON_COMMIT", True)
 CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
@@ -186,9 +204,19 @@ CELERY_TASK_TIME_LIMIT = env_int("CELERY_TASK_TIME_LIMIT", 300)
 CELERY_TASK_SOFT_TIME_LIMIT = env_int("CELERY_TASK_SOFT_TIME_LIMIT", 240)
 CELERY_TASK_IGNORE_RESULT = True
 CELERY_TIMEZONE = TIME_ZONE
+# Seconds between two overdue sweeps and between two relays of the outbox.
+SWEEP_INTERVAL_SECONDS = env_int("SWEEP_INTERVAL_SECONDS", 300)
+OUTBOX_RELAY_INTERVAL_SECONDS = env_int("OUTBOX_RELAY_INTERVAL_SECONDS", 10)
 CELERY_BEAT_SCHEDULE = {
     "heartbeat": {"task": "anxin.core.tasks.heartbeat", "schedule": 60.0},
-    "sweep-overdue": {"task": "anxin.hazards.tasks.sweep_overdue", "schedule": 300.0},
+    "sweep-overdue": {
+        "task": "anxin.hazards.tasks.sweep_overdue",
+        "schedule": float(SWEEP_INTERVAL_SECONDS),
+    },
+    "relay-outbox": {
+        "task": "anxin.outbox.tasks.relay_pending",
+        "schedule": float(OUTBOX_RELAY_INTERVAL_SECONDS),
+    },
 }
 # Beat keeps its last-run times here rather than in the working directory.
 VAR_DIR.mkdir(parents=True, exist_ok=True)
@@ -250,3 +278,77 @@ ATTACHMENT_MAX_VOICE_BYTES = env_int("ATTACHMENT_MAX_VOICE_BYTES", 10_000_000)
 ATTACHMENTS_PER_REQUEST = env_int("ATTACHMENTS_PER_REQUEST", 9)
 # Radius (m) within which a named place counts as a hazard's nearest place.
 NEAREST_PLACE_RADIUS_M = env_int("NEAREST_PLACE_RADIUS_M", 500)
+
+# --- Map page ----------------------------------------------------------------------------
+# An optional tile layer under the org tree's polygons, e.g. AMap
+# "https://webrd0{s}.is.autonavi.com/appmaptile?lang=zh_cn&size=1&scale=1&style=8&x={x}&y={y}&z={z}"
+# with MAP_TILE_SUBDOMAINS=1234. Without it the map draws the polygons alone.
+MAP_TILE_URL = env_optional("MAP_TILE_URL")
+MAP_TILE_SUBDOMAINS = env_str("MAP_TILE_SUBDOMAINS", "abc")
+MAP_TILE_ATTRIBUTION = env_str("MAP_TILE_ATTRIBUTION", "")
+# The coordinate system the tiles are drawn in: "gcj02" (AMap, most Chinese web
+# maps) converts our WGS-84 data at display; "wgs84" draws it as stored.
+MAP_TILE_CRS = env_str("MAP_TILE_CRS", "gcj02").strip().lower()
+if MAP_TILE_CRS not in ("gcj02", "wgs84"):
+    raise ImproperlyConfiguredEnv(f"MAP_TILE_CRS must be gcj02 or wgs84, not {MAP_TILE_CRS!r}")
+
+# --- Notifications -----------------------------------------------------------------------
+# E-mail goes out over SMTP when EMAIL_HOST is set; otherwise it is printed to the
+# console (development). EMAIL_BACKEND overrides either.
+EMAIL_HOST = env_str("EMAIL_HOST", "")
+EMAIL_PORT = env_int("EMAIL_PORT", 25)
+EMAIL_HOST_USER = env_str("EMAIL_HOST_USER", "")
+EMAIL_HOST_PASSWORD = env_str("EMAIL_HOST_PASSWORD", "")
+EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", False)
+EMAIL_TIMEOUT = env_int("EMAIL_TIMEOUT", 10)
+DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "anxin@localhost")
+EMAIL_BACKEND = env_str(
+    "EMAIL_BACKEND",
+    "django.core.mail.backends.smtp.EmailBackend"
+    if EMAIL_HOST
+    else "django.core.mail.backends.console.EmailBackend",
+)
+# SMS: "log" writes messages to the log (development); "http" posts them as JSON
+# {to, text} with a bearer token to a generic gateway.
+SMS_BACKEND = env_str("SMS_BACKEND", "log").strip().lower()
+if SMS_BACKEND not in ("log", "http"):
+    raise ImproperlyConfiguredEnv(f"SMS_BACKEND must be log or http, not {SMS_BACKEND!r}")
+SMS_HTTP_URL = env_str("SMS_HTTP_URL", "")
+SMS_HTTP_TOKEN = env_str("SMS_HTTP_TOKEN", "")
+if SMS_BACKEND == "http" and not SMS_HTTP_URL:
+    raise ImproperlyConfiguredEnv("SMS_HTTP_URL is required when SMS_BACKEND is http")
+# Absolute links in e-mails and robot messages (e.g. https://anxin.example.gov.cn).
+NOTIFY_SITE_URL = env_str("NOTIFY_SITE_URL", "")
+NOTIFY_HTTP_TIMEOUT_SECONDS = env_float("NOTIFY_HTTP_TIMEOUT_SECONDS", 5.0)
+NOTIFY_RETRY_MAX = env_int("NOTIFY_RETRY_MAX", 8)
+NOTIFY_RETRY_BASE_SECONDS = env_int("NOTIFY_RETRY_BASE_SECONDS", 30)
+NOTIFY_RETRY_CAP_SECONDS = env_int("NOTIFY_RETRY_CAP_SECONDS", 3600)
+# Reminders: hours before the rectification deadline and the recheck deadline.
+NOTIFY_REMIND_RECTIFY_HOURS = env_int("NOTIFY_REMIND_RECTIFY_HOURS", 24)
+NOTIFY_REMIND_RECHECK_HOURS = env_int("NOTIFY_REMIND_RECHECK_HOURS", 2)
+CELERY_BEAT_SCHEDULE.update(
+    {
+        "notifications-retry-due": {
+            "task": "anxin.notifications.tasks.retry_due",
+            "schedule": 60.0,
+        },
+        "notifications-daily-digest": {
+            "task": "anxin.notifications.tasks.send_daily_digests",
+            "schedule": crontab(hour=7, minute=30),
+        },
+        "notifications-reminders": {
+            "task": "anxin.notifications.tasks.send_reminders",
+            "schedule": crontab(minute="*/15"),
+        },
+    }
+)
+# Warnings: the periodic evaluation (orange from overdue yellow, cross-department
+# grids, red-hazard thresholds).
+CELERY_BEAT_SCHEDULE["warnings-sweep"] = {
+    "task": "anxin.warnings.tasks.sweep",
+    "schedule": 300.0,
+}
+
+# --- Benchmarks ----------------------------------------------------------------------
+# Serve /bench/minimal-insert (anxin.core.bench) for bench/hazard_api.py; never in production.
+BENCH_ENDPOINTS = env_bool("ANXIN_BENCH_ENDPOINTS", False)

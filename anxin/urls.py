@@ -10,11 +10,18 @@ from anxin.core.views import healthz, home
 urlpatterns = [
     path("", home, name="home"),
     path("healthz", healthz, name="healthz"),
+    path("", include("anxin.accounts.urls")),
+    path("", include("anxin.hazards.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),
+    path("inbox/", include("anxin.notifications.urls")),
+    path("warnings/", include("anxin.warnings.urls")),
     path("api/v1/", include(("anxin.api_v1", "api"), namespace="api")),
     path("open311/v2/", include("anxin.open311.urls")),
+    path("map/", include("anxin.maps.urls")),
+    path("org/", include("anxin.areas.urls")),
     path("api/v1/auth/token/", obtain_auth_token, name="api-token"),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="swagger-ui"),
+    path("bench/", include("anxin.core.bench")),  # empty unless settings.BENCH_ENDPOINTS
 ]

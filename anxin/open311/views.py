@@ -243,8 +243,8 @@ def request_detail(request: HttpRequest, fmt: str, service_request_id: str) -> H
 def token(request: HttpRequest, fmt: str, token: str) -> HttpResponse:
     raise NotFound(
         _(
-            "Tokens are not issued: every service is realtime, and POST requests answers "
-            "the service_request_id at once."
+            "Tokens are not issued: every service is realtime, and a POST request answers "
+            "with the service_request_id at once."
         )
     )
 
