@@ -30,7 +30,10 @@ def fresh_area_index():  # type: ignore[no-untyped-def]
     database is rolled back between tests, so an index cached by one test
     would describe another test's tree."""
     from anxin.areas import spatial
+    from anxin.core import process_cache
 
     spatial.invalidate()
+    process_cache.clear_all()
     yield
     spatial.invalidate()
+    process_cache.clear_all()

@@ -197,6 +197,8 @@ CELERY_TASK_ALWAYS_EAGER = env_bool("CELERY_TASK_ALWAYS_EAGER", TESTING)
 # Relay outbox messages right after the transaction commits (the periodic relay
 # catches whatever could not be sent then).
 OUTBOX_RELAY_ON_COMMIT = env_bool("OUTBOX_RELAY_ON_COMMIT", True)
+# ... from a background thread of the process, so requests do not wait for the broker.
+OUTBOX_RELAY_IN_THREAD = env_bool("OUTBOX_RELAY_IN_THREAD", True)
 CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1

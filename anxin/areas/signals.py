@@ -8,13 +8,16 @@ from django.db.models.signals import post_delete, post_save
 from django.dispatch import receiver
 
 from anxin.areas import spatial
-from anxin.areas.models import Area, AreaTreeVersion
+from anxin.areas.models import Area, AreaTreeVersion, Place
 
 
 @receiver(post_save, sender=Area)
 @receiver(post_delete, sender=Area)
-def bump_tree_version(sender: type[Area], **kwargs: Any) -> None:
-    """Move the tree's version so every process rebuilds its spatial index."""
+@receiver(post_save, sender=Place)
+@receiver(post_delete, sender=Place)
+def bump_tree_version(sender: type[Area] | type[Place], **kwargs: Any) -> None:
+    """Move the tree's version so every process rebuilds its spatial index
+    (areas and named places)."""
     updated = AreaTreeVersion.objects.filter(pk=1).update(version=F("version") + 1)
     if not updated:
         AreaTreeVersion.objects.get_or_create(pk=1, defaults={"version": 1})

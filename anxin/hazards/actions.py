@@ -7,7 +7,7 @@ and schedules side effects to run after the transaction commits.
 
 from __future__ import annotations
 
-import math
+import sqlite3
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -16,7 +16,7 @@ from typing import Any
 import h3
 from django.conf import settings
 from django.core.files.uploadedfile import UploadedFile
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.db.models import F
 from django.http import Http404
 from django.utils import timezone
@@ -24,8 +24,8 @@ from django.utils.translation import gettext as _
 
 from anxin.accounts.choices import Role
 from anxin.accounts.models import Membership, User
-from anxin.areas.models import Area, Place
-from anxin.areas.spatial import resolve_point
+from anxin.areas.spatial import nearest_place, resolve_point
+from anxin.core.process_cache import ProcessCache
 from anxin.hazards import deadlines, routing
 from anxin.hazards.attachments import CheckedFile, as_content, check_file
 from anxin.hazards.choices import (
@@ -54,6 +54,7 @@ from anxin.hazards.workflow import TIER_OF_ROLE, TRANSITIONS, Transition, tiers_
 from anxin.organisations.models import Organisation
 from anxin.outbox.actions import enqueue
 from anxin.taxonomy.models import Category
+from anxin.taxonomy.selectors import reportable_category
 
 Upload = tuple[UploadedFile, str]  # (file, phase)
 
@@ -122,7 +123,11 @@ def _after_commit(hazard_id: int, kind: str, events: Sequence[HazardEvent]) -> N
 
 def _next_in_sequence(key: str) -> int:
     """Gap-free: the counter row is updated (and so locked) inside the caller's
-    transaction; a rollback gives the number back."""
+    transaction; a rollback gives the number back. One round trip where the
+    database can return the updated value."""
+    value = _increment_returning(key)
+    if value is not None:
+        return value
     updated = SequenceCounter.objects.filter(key=key).update(value=F("value") + 1)
     if not updated:
         try:
@@ -134,38 +139,39 @@ def _next_in_sequence(key: str) -> int:
     return int(SequenceCounter.objects.get(key=key).value)
 
 
-def _haversine_m(lat1: float, lng1: float, lat2: float, lng2: float) -> float:
-    r = 6_371_000.0
-    p1, p2 = math.radians(lat1), math.radians(lat2)
-    dp, dl = p2 - p1, math.radians(lng2 - lng1)
-    a = math.sin(dp / 2) ** 2 + math.cos(p1) * math.cos(p2) * math.sin(dl / 2) ** 2
-    return 2 * r * math.asin(math.sqrt(a))
-
-
-def nearest_place(lat: float, lng: float, street: Area | None) -> tuple[Place | None, float | None]:
-    places = Place.objects.all()
-    if street is not None:
-        places = places.filter(area__path__startswith=street.path)
-    best: tuple[float, Place] | None = None
-    for place in places.only("id", "lat", "lng", "name"):
-        distance = _haversine_m(lat, lng, place.lat, place.lng)
-        if best is None or distance < best[0]:
-            best = (distance, place)
-    if best is None or best[0] > settings.NEAREST_PLACE_RADIUS_M:
-        return None, None
-    return best[1], round(best[0], 1)
-
-
-def _grid_worker_of(grid: Area | None) -> User | None:
-    if grid is None:
+def _increment_returning(key: str) -> int | None:
+    """UPDATE … RETURNING (PostgreSQL, SQLite ≥ 3.35); None when the row is
+    missing or the database cannot return it."""
+    if connection.vendor == "sqlite" and sqlite3.sqlite_version_info < (3, 35):
         return None
-    membership = (
-        Membership.objects.filter(role=Role.GRID_WORKER, area=grid, is_active=True)
-        .select_related("user")
-        .order_by("id")
-        .first()
+    table = connection.ops.quote_name(SequenceCounter._meta.db_table)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"UPDATE {table} SET value = value + 1 WHERE key = %s RETURNING value",
+            [key],
+        )
+        row = cursor.fetchone()
+    return int(row[0]) if row else None
+
+
+def _load_grid_workers() -> dict[int, int]:
+    """The first (oldest) active grid worker of every grid."""
+    found: dict[int, int] = {}
+    rows = (
+        Membership.objects.filter(role=Role.GRID_WORKER, is_active=True, area__isnull=False)
+        .order_by("-id")
+        .values_list("area_id", "user_id")
     )
-    return membership.user if membership else None
+    for area_id, user_id in rows:
+        found[area_id] = user_id  # the lowest id wins: it is written last
+    return found
+
+
+grid_workers: ProcessCache[dict[int, int]] = ProcessCache(_load_grid_workers, ttl=30.0)
+
+
+def _grid_worker_id(grid_id: int | None) -> int | None:
+    return grid_workers.get().get(grid_id) if grid_id is not None else None
 
 
 def _store_files(
@@ -225,6 +231,7 @@ class ReportResult:
     created: bool
     missing: list[str] = field(default_factory=list)
     duplicates: list[Hazard] = field(default_factory=list)
+    attachments: list[Attachment] = field(default_factory=list)
 
 
 def completeness(hazard: Hazard, attachment_count: int) -> list[str]:
@@ -262,24 +269,16 @@ def report_hazard(
     uploads: Sequence[Upload] = (),
     idempotency_key: str | None = None,
 ) -> ReportResult:
-    """发现-上报: create a hazard file from a report. Raises HazardValidationError."""
+    """发现-上报: create a hazard file from a report. Raises HazardValidationError.
+
+    The hot path of the platform: the point is resolved by the in-process
+    spatial index (areas and named places, no query), and the write is one
+    short transaction (two counters, the file, its first event, the outbox row).
+    A repeated ``idempotency_key`` returns the file made the first time.
+    """
     now = timezone.now()
-    if idempotency_key:
-        existing = Hazard.objects.filter(idempotency_key=idempotency_key).first()
-        if existing is not None:
-            if existing.reporter_id != (reporter.pk if reporter else None):
-                raise HazardValidationError(
-                    {"idempotency_key": [_("This key was used for another report.")]}
-                )
-            return ReportResult(hazard=existing, created=False)
     errors: dict[str, list[str]] = {}
-    cat = (
-        category
-        if isinstance(category, Category)
-        else Category.objects.filter(code=str(category), is_active=True)
-        .select_related("parent")
-        .first()
-    )
+    cat = category if isinstance(category, Category) else reportable_category(str(category))
     if cat is None or cat.is_main_class:
         errors["category"] = [_("Unknown hazard category %(c)s.") % {"c": category}]
     if risk_colour and risk_colour not in RiskColour.values:
@@ -307,61 +306,64 @@ def report_hazard(
     assert cat is not None and resolution is not None
     checked = check_uploads(uploads)
 
-    areas = {a.level: a for a in Area.objects.filter(pk__in=list(resolution.ids.values()))}
-    deepest = areas[max(areas, key=lambda lv: areas[lv].depth)]
+    areas = resolution.areas
+    deepest = resolution.deepest
+    assert deepest is not None
     community = areas.get("community")
     grid = areas.get("grid")
+    street = areas.get("street")
+    building = areas.get("building")
     colour = risk_colour or cat.risk_colour
     if reporter is not None and not source:
         source = (
             SourceChannel.PATROL if _roles(reporter) - {Role.RESIDENT} else SourceChannel.RESIDENT
         )
     main = cat.parent or cat
+    place = nearest_place(lat_f, lng_f, settings.NEAREST_PLACE_RADIUS_M)
+    owner = community or deepest
+    counted = grid or deepest
+    day = timezone.localtime(now).strftime("%Y%m%d")
+    hazard = Hazard(
+        idempotency_key=idempotency_key or None,
+        title=(title or cat.name_zh)[:120],
+        description=description,
+        category=cat,
+        risk_colour=colour,
+        grade=grade,
+        gb35181_clause=gb35181_clause,
+        quantity=quantity,
+        address=address,
+        lat=lat_f,
+        lng=lng_f,
+        area_id=deepest.id,
+        area_path=deepest.path,
+        street_id=street.id if street else None,
+        community_id=community.id if community else None,
+        grid_id=grid.id if grid else None,
+        building_id=building.id if building else None,
+        nearest_place_id=place[0] if place else None,
+        nearest_place_distance_m=round(place[1], 1) if place else None,
+        h3_r7=h3.latlng_to_cell(lat_f, lng_f, 7),
+        h3_r9=h3.latlng_to_cell(lat_f, lng_f, 9),
+        h3_r11=h3.latlng_to_cell(lat_f, lng_f, 11),
+        reporter=reporter,
+        reporter_name=reporter_name or (reporter.full_name if reporter else ""),
+        reporter_phone=reporter_phone or ((reporter.mobile or "") if reporter else ""),
+        source=source or SourceChannel.RESIDENT,
+        grid_worker_id=_grid_worker_id(grid.id if grid else None),
+        found_at=found_at or now,
+        reported_at=now,
+        verify_deadline=deadlines.due(TimeLimitStep.VERIFY, colour, community, now),
+    )
+    missing = completeness(hazard, len(checked))
     try:
         with transaction.atomic():
-            seq = _next_in_sequence(f"code:{(community or deepest).code}:{main.code}")
-            day = timezone.localtime(now).strftime("%Y%m%d")
-            machine_seq = _next_in_sequence(
-                f"machine:{grid.code if grid else deepest.code}:{cat.code}:{day}"
-            )
-            place, distance = nearest_place(lat_f, lng_f, areas.get("street"))
+            seq = _next_in_sequence(f"code:{owner.code}:{main.code}")
+            machine_seq = _next_in_sequence(f"machine:{counted.code}:{cat.code}:{day}")
             level_word = COLOUR_LEVEL_WORD[colour]
-            hazard = Hazard(
-                code=f"{(community or deepest).name}-{main.name_zh}-{level_word}-{seq:03d}",
-                machine_code=f"{(grid or deepest).code}-{cat.code}-{day}-{machine_seq:04d}",
-                idempotency_key=idempotency_key or None,
-                title=(title or cat.name_zh)[:120],
-                description=description,
-                category=cat,
-                risk_colour=colour,
-                grade=grade,
-                gb35181_clause=gb35181_clause,
-                quantity=quantity,
-                address=address,
-                lat=lat_f,
-                lng=lng_f,
-                area=deepest,
-                area_path=deepest.path,
-                street=areas.get("street"),
-                community=community,
-                grid=grid,
-                building=areas.get("building"),
-                nearest_place=place,
-                nearest_place_distance_m=distance,
-                h3_r7=h3.latlng_to_cell(lat_f, lng_f, 7),
-                h3_r9=h3.latlng_to_cell(lat_f, lng_f, 9),
-                h3_r11=h3.latlng_to_cell(lat_f, lng_f, 11),
-                reporter=reporter,
-                reporter_name=reporter_name or (reporter.full_name if reporter else ""),
-                reporter_phone=reporter_phone or ((reporter.mobile or "") if reporter else ""),
-                source=source or SourceChannel.RESIDENT,
-                grid_worker=_grid_worker_of(grid),
-                found_at=found_at or now,
-                reported_at=now,
-                verify_deadline=deadlines.due(TimeLimitStep.VERIFY, colour, community, now),
-            )
-            hazard.save()
-            missing = completeness(hazard, len(checked))
+            hazard.code = f"{owner.name}-{main.name_zh}-{level_word}-{seq:03d}"
+            hazard.machine_code = f"{counted.code}-{cat.code}-{day}-{machine_seq:04d}"
+            hazard.save(force_insert=True)
             event = _event(
                 hazard,
                 EventKind.TRANSITION,
@@ -371,21 +373,31 @@ def report_hazard(
                 data={"missing": missing, "source": hazard.source},
                 at=now,
             )
-            _store_files(hazard, checked, reporter, event)
+            stored = _store_files(hazard, checked, reporter, event)
             _after_commit(hazard.pk, "reported", [event])
     except IntegrityError:
-        if idempotency_key:  # the same submission arrived twice at once
-            existing = Hazard.objects.filter(idempotency_key=idempotency_key).first()
-            if existing is not None:
-                return ReportResult(hazard=existing, created=False)
-        raise
+        # The same submission again (an offline queue replayed, a double tap):
+        # the idempotency key is unique, so the first file stands.
+        existing = (
+            Hazard.objects.filter(idempotency_key=idempotency_key).first()
+            if idempotency_key
+            else None
+        )
+        if existing is None:
+            raise
+        if existing.reporter_id != (reporter.pk if reporter else None):
+            raise HazardValidationError(
+                {"idempotency_key": [_("This key was used for another report.")]}
+            ) from None
+        return ReportResult(hazard=existing, created=False)
     from anxin.hazards.selectors import duplicate_candidates
 
     return ReportResult(
         hazard=hazard,
         created=True,
         missing=missing,
-        duplicates=list(duplicate_candidates(hazard)),
+        duplicates=duplicate_candidates(hazard, visible_to=reporter),
+        attachments=stored,
     )
 
 

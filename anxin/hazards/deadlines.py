@@ -10,11 +10,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
+from typing import Protocol
 from zoneinfo import ZoneInfo
 
 from django.conf import settings
 
-from anxin.areas.models import Area
+from anxin.core.process_cache import ProcessCache
 from anxin.hazards.choices import RiskColour, TimeLimitStep
 from anxin.hazards.models import Holiday, TimeLimit
 
@@ -56,21 +57,35 @@ FIRST_ESCALATION: dict[str, int] = {C.BLUE: 1, C.YELLOW: 2, C.ORANGE: 3, C.RED: 
 MAX_ESCALATION = 3
 
 
-def limit_for(step: str, colour: str, area: Area | None) -> Limit | None:
+class Locality(Protocol):
+    """An area (or the spatial index's facts of one) that knows its ancestors."""
+
+    def ancestor_codes(self) -> list[str]: ...
+
+
+def _load_limits() -> dict[tuple[str, str, str], Limit]:
+    return {
+        (row.step, row.colour, row.area.code): Limit(
+            hours=row.hours or 0, days=row.days or 0, working_days=row.working_days
+        )
+        for row in TimeLimit.objects.select_related("area")
+    }
+
+
+# Every locality's time limits, by (step, colour, area code); a small table read
+# on every report and transition (see anxin.core.process_cache).
+locality_limits: ProcessCache[dict[tuple[str, str, str], Limit]] = ProcessCache(_load_limits)
+
+
+def limit_for(step: str, colour: str, area: Locality | None) -> Limit | None:
+    """The limit at the nearest locality above ``area`` that sets one, else the default."""
     if area is not None:
-        codes = area.ancestor_codes()
-        rows = {
-            row.area.code: row
-            for row in TimeLimit.objects.filter(
-                step=step, colour=colour, area__code__in=codes
-            ).select_related("area")
-        }
-        for code in reversed(codes):
-            row = rows.get(code)
-            if row is not None:
-                return Limit(
-                    hours=row.hours or 0, days=row.days or 0, working_days=row.working_days
-                )
+        limits = locality_limits.get()
+        if limits:
+            for code in reversed(area.ancestor_codes()):
+                found = limits.get((step, colour, code))
+                if found is not None:
+                    return found
     return DEFAULT_LIMITS.get((step, colour))
 
 
@@ -108,7 +123,7 @@ def deadline_after(start: datetime, limit: Limit) -> datetime:
     return start + timedelta(days=limit.days, hours=limit.hours)
 
 
-def due(step: str, colour: str, area: Area | None, start: datetime) -> datetime | None:
+def due(step: str, colour: str, area: Locality | None, start: datetime) -> datetime | None:
     limit = limit_for(step, colour, area)
     if limit is None:
         return None

@@ -113,6 +113,7 @@ class Hazard(models.Model):
         null=True,
         blank=True,
         related_name="hazards",
+        db_index=False,  # never filtered on; one index less per report
     )
     nearest_place_distance_m = models.FloatField(_("distance to place (m)"), null=True, blank=True)
     h3_r7 = models.CharField(_("H3 cell (res 7)"), max_length=16, db_index=True, editable=False)
@@ -151,6 +152,7 @@ class Hazard(models.Model):
         null=True,
         blank=True,
         related_name="+",
+        db_index=False,  # never filtered on; one index less per report
     )
     supervising_department = models.ForeignKey(
         Organisation,
@@ -159,6 +161,7 @@ class Hazard(models.Model):
         null=True,
         blank=True,
         related_name="supervised_hazards",
+        db_index=False,  # never filtered on; one index less per report
     )
     grid_worker = models.ForeignKey(
         settings.AUTH_USER_MODEL,
@@ -167,6 +170,7 @@ class Hazard(models.Model):
         null=True,
         blank=True,
         related_name="+",
+        db_index=False,  # never filtered on; one index less per report
     )
     # state and time
     status = models.CharField(
@@ -194,6 +198,7 @@ class Hazard(models.Model):
         null=True,
         blank=True,
         related_name="merged_duplicates",
+        db_index=False,  # never filtered on; one index less per report
     )
     # supervision flags
     is_overdue = models.BooleanField(_("overdue"), default=False, editable=False)

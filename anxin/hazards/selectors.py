@@ -9,16 +9,9 @@ from typing import Any
 import h3
 from django.db.models import QuerySet
 
+from anxin.areas.spatial import distance_m
 from anxin.hazards.choices import OPEN_STATUSES
 from anxin.hazards.models import Hazard, HazardEvent
-
-
-def _distance_m(lat1: float, lng1: float, lat2: float, lng2: float) -> float:
-    r = 6_371_000.0
-    p1, p2 = math.radians(lat1), math.radians(lat2)
-    dp, dl = p2 - p1, math.radians(lng2 - lng1)
-    a = math.sin(dp / 2) ** 2 + math.cos(p1) * math.cos(p2) * math.sin(dl / 2) ** 2
-    return 2 * r * math.asin(math.sqrt(a))
 
 
 def cells_within(lat: float, lng: float, radius_m: float) -> tuple[int, list[str]]:
@@ -30,29 +23,54 @@ def cells_within(lat: float, lng: float, radius_m: float) -> tuple[int, list[str
 
 
 def nearby_open(
-    lat: float, lng: float, radius_m: float, queryset: QuerySet[Hazard] | None = None
+    lat: float,
+    lng: float,
+    radius_m: float,
+    queryset: QuerySet[Hazard] | None = None,
+    limit: int | None = None,
 ) -> list[tuple[Hazard, float]]:
+    """Open hazards within ``radius_m`` of a point, nearest first (at most
+    ``limit``). H3 cells narrow the search on an index; distances are computed
+    on three columns, and only the hazards returned are loaded whole."""
     resolution, cells = cells_within(lat, lng, radius_m)
     field = "h3_r11" if resolution == 11 else "h3_r9"
     queryset = Hazard.objects.all() if queryset is None else queryset
     rows = queryset.filter(status__in=OPEN_STATUSES, **{f"{field}__in": cells})
-    found = []
-    for hazard in rows:
-        distance = _distance_m(lat, lng, hazard.lat, hazard.lng)
-        if distance <= radius_m:
-            found.append((hazard, distance))
-    return sorted(found, key=lambda pair: pair[1])
+    near = sorted(
+        (d, pk)
+        for pk, h_lat, h_lng in rows.values_list("pk", "lat", "lng")
+        if (d := distance_m(lat, lng, h_lat, h_lng)) <= radius_m
+    )
+    if limit is not None:
+        near = near[:limit]
+    if not near:
+        return []
+    loaded = Hazard.objects.select_related("category", "grid", "community").in_bulk(
+        [pk for _d, pk in near]
+    )
+    return [(loaded[pk], d) for d, pk in near if pk in loaded]
 
 
-def duplicate_candidates(hazard: Hazard) -> list[Hazard]:
-    """Open hazards of the same subclass within its duplicate radius and window."""
+# How many duplicate candidates a reporter is shown, nearest first.
+DUPLICATES_SHOWN = 10
+
+
+def duplicate_candidates(hazard: Hazard, visible_to: Any = "everyone") -> list[Hazard]:
+    """Open hazards of the same subclass within its duplicate radius and window,
+    nearest first; with ``visible_to`` a user, only those that user may see."""
     category = hazard.category
     since = hazard.reported_at - timedelta(days=category.duplicate_window_days)
-    queryset = Hazard.objects.filter(category=category, reported_at__gte=since).exclude(
-        pk=hazard.pk
+    base = (
+        Hazard.objects.all()
+        if visible_to == "everyone"
+        else Hazard.objects.restrict(visible_to, "view")
     )
+    queryset = base.filter(category=category, reported_at__gte=since).exclude(pk=hazard.pk)
     return [
-        h for h, _d in nearby_open(hazard.lat, hazard.lng, category.duplicate_radius_m, queryset)
+        h
+        for h, _d in nearby_open(
+            hazard.lat, hazard.lng, category.duplicate_radius_m, queryset, limit=DUPLICATES_SHOWN
+        )
     ]
 
 

@@ -919,7 +919,9 @@ def duplicate_check(request: HttpRequest) -> HttpResponse:
         queryset = Hazard.objects.restrict(request.user, "view").filter(
             category=category, reported_at__gte=since
         )
-        for hazard, distance in nearby_open(lat, lng, category.duplicate_radius_m, queryset)[:10]:
+        for hazard, distance in nearby_open(
+            lat, lng, category.duplicate_radius_m, queryset, limit=10
+        ):
             rows.append({"hazard": hazard, "distance": round(distance)})
     return render(
         request,

@@ -2,12 +2,17 @@
 
 from __future__ import annotations
 
+import json
 import logging
+import os
+import queue
+import sqlite3
+import threading
 from datetime import timedelta
 from typing import Any
 
 from django.conf import settings
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, close_old_connections, connection, transaction
 from django.utils import timezone
 
 from anxin.outbox.models import OutboxMessage
@@ -20,16 +25,52 @@ def enqueue(task: str, key: str | None = None, **kwargs: Any) -> OutboxMessage |
 
     Returns None when work with the same ``key`` was already enqueued.
     """
-    try:
-        with transaction.atomic():
-            message = OutboxMessage.objects.create(task=task, kwargs=kwargs, key=key)
-    except IntegrityError:
-        if key is None:
-            raise
-        return None
+    if key is not None and _can_insert_returning():
+        message = _insert_unless_present(task, key, kwargs)
+        if message is None:
+            return None
+    else:
+        try:
+            with transaction.atomic():
+                message = OutboxMessage.objects.create(task=task, kwargs=kwargs, key=key)
+        except IntegrityError:
+            if key is None:
+                raise
+            return None
     if settings.OUTBOX_RELAY_ON_COMMIT:
-        transaction.on_commit(lambda: relay_one(message.pk))
+        transaction.on_commit(lambda: _relay_after_commit(message))
     return message
+
+
+def _can_insert_returning() -> bool:
+    if connection.vendor == "postgresql":
+        return True
+    return connection.vendor == "sqlite" and sqlite3.sqlite_version_info >= (3, 35)
+
+
+def _insert_unless_present(task: str, key: str, kwargs: dict[str, Any]) -> OutboxMessage | None:
+    """INSERT … ON CONFLICT DO NOTHING RETURNING: one statement and no savepoint
+    (the report path runs this for every hazard)."""
+    now = timezone.now()
+    table = connection.ops.quote_name(OutboxMessage._meta.db_table)
+    cast = "::jsonb" if connection.vendor == "postgresql" else ""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"INSERT INTO {table} (task, kwargs, key, created_at, attempts, last_error) "
+            f"VALUES (%s, %s{cast}, %s, %s, 0, '') ON CONFLICT (key) DO NOTHING RETURNING id",
+            [task, json.dumps(kwargs), key, now],
+        )
+        row = cursor.fetchone()
+    if row is None:
+        return None
+    return OutboxMessage(pk=row[0], task=task, kwargs=kwargs, key=key, created_at=now)
+
+
+def _relay_after_commit(message: OutboxMessage) -> None:
+    if settings.CELERY_TASK_ALWAYS_EAGER or not settings.OUTBOX_RELAY_IN_THREAD:
+        relay_one(message.pk)
+    else:
+        relayer.submit(message)
 
 
 def _send(message: OutboxMessage) -> None:
@@ -37,8 +78,8 @@ def _send(message: OutboxMessage) -> None:
 
     with app.producer_or_acquire() as producer:
         # Fail at once when the broker is down: kombu would otherwise keep trying
-        # to connect for about 6 s, inside the web request that reported the
-        # hazard. The message stays in the outbox and the periodic relay sends it.
+        # to connect for about 6 s. The message stays in the outbox and the
+        # periodic relay sends it.
         producer.connection.ensure_connection(max_retries=0)
         app.send_task(
             message.task,
@@ -49,12 +90,25 @@ def _send(message: OutboxMessage) -> None:
         )
 
 
-def relay_one(message_id: int) -> bool:
-    """Send one message to the broker; on failure leave it for the relay sweep.
+def _deliver(message: OutboxMessage) -> bool:
+    """Send, then mark sent. A crash between the two sends it again later:
+    tasks are idempotent."""
+    try:
+        _send(message)
+    except Exception as exc:  # the broker is down or refuses: keep it for later
+        OutboxMessage.objects.filter(pk=message.pk).update(
+            attempts=message.attempts + 1, last_error=f"{type(exc).__name__}: {exc}"[:2000]
+        )
+        log.warning("outbox: %s #%s not sent (%s); will retry", message.task, message.pk, exc)
+        return False
+    OutboxMessage.objects.filter(pk=message.pk, sent_at__isnull=True).update(
+        sent_at=timezone.now(), attempts=message.attempts + 1, last_error=""
+    )
+    return True
 
-    The row is marked sent in its own short transaction after the broker took
-    it. A crash between the two sends it again later: tasks are idempotent.
-    """
+
+def relay_one(message_id: int) -> bool:
+    """Send one unsent message to the broker; on failure leave it for the relay sweep."""
     message = OutboxMessage.objects.filter(pk=message_id, sent_at__isnull=True).first()
     if message is None:
         return False
@@ -68,18 +122,59 @@ def relay_one(message_id: int) -> bool:
         app.loader.import_default_modules()
         app.tasks[message.task].apply(kwargs=message.kwargs, throw=True)
         return True
-    try:
-        _send(message)
-    except Exception as exc:  # the broker is down or refuses: keep it for later
-        OutboxMessage.objects.filter(pk=message.pk).update(
-            attempts=message.attempts + 1, last_error=f"{type(exc).__name__}: {exc}"[:2000]
-        )
-        log.warning("outbox: %s #%s not sent (%s); will retry", message.task, message.pk, exc)
-        return False
-    OutboxMessage.objects.filter(pk=message.pk, sent_at__isnull=True).update(
-        sent_at=timezone.now(), attempts=message.attempts + 1, last_error=""
-    )
-    return True
+    return _deliver(message)
+
+
+class Relayer:
+    """Sends freshly committed messages from a background thread of the web
+    process, so a report does not wait for the broker. What this thread has not
+    sent when the process stops is still in the outbox: the periodic relay
+    (beat) sends it."""
+
+    def __init__(self) -> None:
+        self._queue: queue.Queue[OutboxMessage | None] = queue.Queue()
+        self._thread: threading.Thread | None = None
+        self._pid = 0
+        self._lock = threading.Lock()
+
+    def submit(self, message: OutboxMessage) -> None:
+        self._ensure_thread()
+        self._queue.put(message)
+
+    def _ensure_thread(self) -> None:
+        if self._thread is not None and self._thread.is_alive() and self._pid == os.getpid():
+            return
+        with self._lock:
+            if self._thread is None or not self._thread.is_alive() or self._pid != os.getpid():
+                self._queue = queue.Queue()  # a forked child starts afresh
+                self._pid = os.getpid()
+                self._thread = threading.Thread(
+                    target=self._run, name="anxin-outbox-relay", daemon=True
+                )
+                self._thread.start()
+
+    def stop(self, timeout: float = 10.0) -> None:
+        """Send what is queued, then end the thread and close its connection."""
+        thread = self._thread
+        if thread is not None and thread.is_alive() and self._pid == os.getpid():
+            self._queue.put(None)
+            thread.join(timeout)
+        self._thread = None
+
+    def _run(self) -> None:
+        while True:
+            message = self._queue.get()
+            if message is None:
+                connection.close()
+                return
+            try:
+                close_old_connections()
+                _deliver(message)
+            except Exception:  # never let the thread die; the relay sweep retries
+                log.exception("outbox: relaying #%s failed", message.pk)
+
+
+relayer = Relayer()
 
 
 def relay_pending(limit: int = 500, older_than_seconds: int = 0) -> int:

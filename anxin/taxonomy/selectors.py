@@ -4,7 +4,21 @@ from __future__ import annotations
 
 from django.db.models import Q, QuerySet
 
+from anxin.core.process_cache import ProcessCache
 from anxin.taxonomy.models import Category
+
+
+def _load_reportable() -> dict[str, Category]:
+    return {c.code: c for c in active_subclasses()}
+
+
+# Active subclasses by code, for every report (see anxin.core.process_cache).
+reportable_categories: ProcessCache[dict[str, Category]] = ProcessCache(_load_reportable)
+
+
+def reportable_category(code: str) -> Category | None:
+    """The active subclass a report names, or None."""
+    return reportable_categories.get().get(str(code))
 
 
 def active_subclasses() -> QuerySet[Category]:

@@ -247,6 +247,44 @@ class HazardCreateSerializer(serializers.Serializer[dict[str, Any]]):
     )
 
 
+class DuplicateSerializer(serializers.ModelSerializer[Hazard]):
+    class Meta:
+        model = Hazard
+        fields = ["id", "code", "title", "status", "risk_colour", "lat", "lng", "reported_at"]
+        read_only_fields = fields
+
+
+class HazardCreatedSerializer(serializers.Serializer[Any]):
+    """The answer to a report, built from the objects the action returned —
+    no second read of the file."""
+
+    id = serializers.IntegerField(source="hazard.pk")
+    uuid = serializers.UUIDField(source="hazard.uuid")
+    url = serializers.SerializerMethodField()
+    code = serializers.CharField(source="hazard.code")
+    machine_code = serializers.CharField(source="hazard.machine_code")
+    title = serializers.CharField(source="hazard.title")
+    status = serializers.CharField(source="hazard.status")
+    risk_colour = serializers.CharField(source="hazard.risk_colour")
+    grade = serializers.CharField(source="hazard.grade")
+    category_code = serializers.CharField(source="hazard.category.code")
+    grid_code = serializers.SerializerMethodField()
+    reported_at = serializers.DateTimeField(source="hazard.reported_at")
+    verify_deadline = serializers.DateTimeField(source="hazard.verify_deadline", allow_null=True)
+    created = serializers.BooleanField()
+    missing = serializers.ListField(child=serializers.CharField())
+    duplicates = DuplicateSerializer(many=True)
+    attachments = AttachmentSerializer(many=True)
+
+    def get_url(self, result: Any) -> str:
+        return f"/api/v1/hazards/{result.hazard.pk}/"
+
+    def get_grid_code(self, result: Any) -> str | None:
+        # /district/street/community/grid/…: the grid is the fourth code of the path
+        codes = [c for c in result.hazard.area_path.split("/") if c]
+        return codes[3] if len(codes) > 3 else None
+
+
 class TransitionSerializer(serializers.Serializer[dict[str, Any]]):
     reason = serializers.CharField(max_length=4000, required=False, allow_blank=True)
     # Parsed by the action: a bare date means 18:00 that day.

@@ -22,6 +22,7 @@ from anxin.hazards import actions
 from anxin.hazards.api.serializers import (
     AttachmentSerializer,
     EventSerializer,
+    HazardCreatedSerializer,
     HazardCreateSerializer,
     HazardDetailSerializer,
     HazardListSerializer,
@@ -141,10 +142,13 @@ class HazardViewSet(
             "multipart/form-data": HazardCreateSerializer,
             "application/json": HazardCreateSerializer,
         },
-        responses={201: HazardDetailSerializer},
+        responses={201: HazardCreatedSerializer, 200: HazardCreatedSerializer},
         parameters=[OpenApiParameter("Idempotency-Key", str, location="header", required=False)],
     )
     def create(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        """Report a hazard. Answers with what the reporter needs at once (codes,
+        missing elements, duplicate candidates, evidence); the whole file is at
+        ``url``. A repeated Idempotency-Key answers 200 with the first file."""
         serializer = HazardCreateSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         data = dict(serializer.validated_data)
@@ -157,17 +161,9 @@ class HazardViewSet(
             idempotency_key=key,
             **data,
         )
-        visible = Hazard.objects.restrict(request.user, "view")
-        duplicates = visible.filter(pk__in=[h.pk for h in result.duplicates])
-        return self._detail(
-            result.hazard.pk,
-            request,
-            status.HTTP_201_CREATED if result.created else status.HTTP_200_OK,
-            missing=result.missing,
-            duplicates=HazardListSerializer(
-                duplicates, many=True, context={"request": request}
-            ).data,
-            created=result.created,
+        body = HazardCreatedSerializer(result, context={"request": request}).data
+        return Response(
+            body, status=status.HTTP_201_CREATED if result.created else status.HTTP_200_OK
         )
 
     @extend_schema(responses=EventSerializer(many=True))

@@ -46,6 +46,7 @@ def test_broker_down_keeps_the_work_until_the_relay_sends_it(
     # Through the real broker of the embedded default (kombu's filesystem
     # transport), which is "down" until the monkeypatch is undone.
     settings.CELERY_TASK_ALWAYS_EAGER = False
+    settings.OUTBOX_RELAY_IN_THREAD = False
 
     def broker_down(message):
         raise ConnectionRefusedError("Error 111 connecting to 127.0.0.1:6390")
@@ -63,3 +64,24 @@ def test_broker_down_keeps_the_work_until_the_relay_sends_it(
     monkeypatch.undo()  # the broker is back
     assert actions.relay_pending() == 2
     assert not OutboxMessage.objects.filter(sent_at__isnull=True).exists()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_committed_work_is_relayed_from_a_background_thread(settings):
+    # Through the real embedded broker (kombu's filesystem transport).
+    settings.CELERY_TASK_ALWAYS_EAGER = False
+    settings.OUTBOX_RELAY_IN_THREAD = True
+    import time
+
+    try:
+        with transaction.atomic():
+            message = actions.enqueue(HEARTBEAT, key="threaded")
+        assert message is not None
+        deadline = time.monotonic() + 20
+        while not OutboxMessage.objects.filter(pk=message.pk, sent_at__isnull=False).exists():
+            assert time.monotonic() < deadline, "the relay thread did not send it"
+            time.sleep(0.05)
+    finally:
+        actions.relayer.stop()
+    sent = OutboxMessage.objects.get(pk=message.pk)
+    assert sent.attempts == 1 and sent.last_error == ""
