@@ -535,12 +535,22 @@ def measure_all(
     def minimal(client: Client, i: int) -> tuple[int, bytes, float]:
         return client.call("POST", "/bench/minimal-insert", {"name": "x"})
 
+    def minimal_plain(client: Client, i: int) -> tuple[int, bytes, float]:
+        return client.call("POST", "/bench/minimal-insert-plain", {"name": "x"})
+
     for mode in (1, threads):
         hazard = measure("POST /api/v1/hazards/", port, reporter, report, n, mode, ok=(201,))
         floor = measure("POST /bench/minimal-insert", port, reporter, minimal, n, mode, ok=(201,))
-        run.results += [hazard, floor]
+        plain = measure(
+            "POST /bench/minimal-insert-plain", port, reporter, minimal_plain, n, mode, ok=(201,)
+        )
+        run.results += [hazard, floor, plain]
         run.ratios[hazard.mode] = hazard.rate / floor.rate if floor.rate else 0.0
-        say(f"  {hazard.mode}: report {hazard.rate:.1f} req/s, minimal {floor.rate:.1f} req/s")
+        say(
+            f"  {hazard.mode}: report {hazard.rate:.1f} req/s, minimal (REST API) "
+            f"{floor.rate:.1f} req/s, minimal (bare Django view) {plain.rate:.1f} req/s; "
+            f"report/bare ratio {hazard.rate / plain.rate if plain.rate else 0:.2f}"
+        )
 
     for username, ids_key in (("street_admin", "street_ids"), ("district_admin", "all_ids")):
         token = setup["tokens"][username]
