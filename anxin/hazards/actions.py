@@ -20,6 +20,7 @@ from django.db import IntegrityError, connection, transaction
 from django.db.models import F
 from django.http import Http404
 from django.utils import timezone
+from django.utils.dateparse import parse_date, parse_datetime
 from django.utils.translation import gettext as _
 
 from anxin.accounts.choices import Role
@@ -446,24 +447,26 @@ def _move_deadline(hazard: Hazard, deadline: datetime | None, now: datetime) -> 
     return fields
 
 
+def _to_moment(value: Any) -> datetime | None:
+    """A date-time from user input (aware, local time zone); a bare date means
+    the end of that working day (18:00). None when it cannot be read."""
+    if isinstance(value, str):
+        day = parse_date(value)
+        value = datetime(day.year, day.month, day.day, 18, 0) if day else parse_datetime(value)
+    if not isinstance(value, datetime):
+        return None
+    return timezone.make_aware(value) if timezone.is_naive(value) else value
+
+
 def _parse_deadline(value: Any, now: datetime, field_name: str = "deadline") -> datetime | None:
     if value in (None, ""):
         return None
-    if isinstance(value, str):
-        from django.utils.dateparse import parse_date, parse_datetime
-
-        day = parse_date(value)  # a bare date means the end of that working day
-        parsed = datetime(day.year, day.month, day.day, 18, 0) if day else parse_datetime(value)
-        if parsed is None:
-            raise HazardValidationError({field_name: [_("Enter a valid date and time.")]})
-        value = parsed
-    if not isinstance(value, datetime):
+    moment = _to_moment(value)
+    if moment is None:
         raise HazardValidationError({field_name: [_("Enter a valid date and time.")]})
-    if timezone.is_naive(value):
-        value = timezone.make_aware(value)
-    if value <= now:
+    if moment <= now:
         raise HazardValidationError({field_name: [_("The deadline must be in the future.")]})
-    return value
+    return moment
 
 
 def transition(
@@ -641,15 +644,7 @@ def _rectify_deadline(hazard: Hazard, now: datetime) -> datetime | None:
 
 
 def _parse_plan_deadline(value: Any) -> datetime | None:
-    from django.utils.dateparse import parse_date, parse_datetime
-
-    if not isinstance(value, str):
-        return None
-    day = parse_date(value)
-    parsed = datetime(day.year, day.month, day.day, 18, 0) if day else parse_datetime(value)
-    if parsed is not None and timezone.is_naive(parsed):
-        parsed = timezone.make_aware(parsed)
-    return parsed
+    return _to_moment(value) if isinstance(value, str) else None
 
 
 def _dispatch_to(
