@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import atexit
 import json
 import logging
 import os
@@ -152,6 +153,10 @@ class Relayer:
                     target=self._run, name="anxin-outbox-relay", daemon=True
                 )
                 self._thread.start()
+                # A short-lived process (a management command, a script) sends
+                # what it queued before it exits instead of leaving it for the
+                # periodic relay.
+                atexit.register(self.stop)
 
     def stop(self, timeout: float = 10.0) -> None:
         """Send what is queued, then end the thread and close its connection."""
