@@ -65,6 +65,7 @@ from anxin.accounts.choices import Role
 from anxin.accounts.models import Membership, User
 from anxin.areas.choices import Level
 from anxin.areas.models import Area, Place
+from anxin.areas.spatial import distance_m
 from anxin.hazards import deadlines
 from anxin.hazards.actions import completeness
 from anxin.hazards.choices import (
@@ -1131,7 +1132,7 @@ class _Generator:
         for place in self.ctx.places:
             if street is not None and place.street_code != street.code:
                 continue
-            distance = _haversine_m(lat, lng, place.lat, place.lng)
+            distance = distance_m(lat, lng, place.lat, place.lng)
             if best is None or distance < best[0]:
                 best = (distance, place)
         if best is None or best[0] > settings.NEAREST_PLACE_RADIUS_M:
@@ -1595,14 +1596,6 @@ def _tick_after(moment: datetime) -> datetime:
     """The first run of the periodic sweep strictly after ``moment``."""
     epoch = int(moment.timestamp())
     return datetime.fromtimestamp((epoch // SWEEP_SECONDS + 1) * SWEEP_SECONDS, tz=UTC)
-
-
-def _haversine_m(lat1: float, lng1: float, lat2: float, lng2: float) -> float:
-    r = 6_371_000.0
-    p1, p2 = math.radians(lat1), math.radians(lat2)
-    dp, dl = p2 - p1, math.radians(lng2 - lng1)
-    a = math.sin(dp / 2) ** 2 + math.cos(p1) * math.cos(p2) * math.sin(dl / 2) ** 2
-    return 2 * r * math.asin(math.sqrt(a))
 
 
 # --- digests -----------------------------------------------------------------------------------

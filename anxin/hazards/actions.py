@@ -1271,8 +1271,13 @@ def add_evidence(hazard_id: int, actor: User, uploads: Sequence[Upload], note: s
 
 
 def follow(hazard_id: int, actor: User) -> Hazard:
-    """A resident follows a hazard someone else reported (instead of a duplicate)."""
-    hazard = Hazard.objects.filter(pk=hazard_id, status__in=OPEN_STATUSES).first()
+    """A resident follows a hazard someone else reported (instead of a duplicate).
+    Only a hazard the actor may see can be followed."""
+    hazard = (
+        Hazard.objects.restrict(actor, "view")
+        .filter(pk=hazard_id, status__in=OPEN_STATUSES)
+        .first()
+    )
     if hazard is None:
         raise Http404(_("No such hazard."))
     hazard.followers.add(actor)

@@ -274,7 +274,6 @@ class HazardViewSet(
         elif flag == "evidence":
             actions.add_evidence(hazard_id, user, uploads, note=data.get("reason", ""))
         elif flag == "follow":
-            _visible_or_404(user, hazard_id)
             actions.follow(hazard_id, user)
         return self._detail(hazard_id, request)
 
