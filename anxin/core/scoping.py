@@ -32,7 +32,8 @@ class ScopeRules:
 
     ``area``: lookup path from the model to an ``Area`` (``""`` for the Area model
     itself); ``assignee``: lookup to an ``Organisation``; ``owner``: lookup to the
-    ``User`` who owns the row. ``area_q`` may replace the default area filter for
+    ``User`` who owns the row; ``owner_q`` (given the user) may replace it where a
+    row has more than one owner (a hazard's reporter and its followers). ``area_q`` may replace the default area filter for
     models whose relation to the tree is not a single foreign key; ``assignee_q``
     likewise for ASSIGNED (given the organisation id). ``distinct``
     marks lookups that cross a to-many relation.
@@ -41,6 +42,7 @@ class ScopeRules:
     area: str | None = None
     assignee: str | None = None
     owner: str | None = None
+    owner_q: Callable[[Any], Q] | None = None
     area_q: Callable[[Area, bool], Q] | None = None
     assignee_q: Callable[[int], Q] | None = None
     public_q: Callable[[], Q] | None = None
@@ -74,7 +76,16 @@ def membership_filter(rules: ScopeRules, membership: Membership, user: User) -> 
             return rules.assignee_q(membership.organisation_id)
         if rules.assignee:
             return Q(**{f"{rules.assignee}": membership.organisation_id})
-    if scope == Scope.SELF and rules.owner is not None:
+    if scope == Scope.SELF:
+        return owner_filter(rules, user)
+    return None
+
+
+def owner_filter(rules: ScopeRules, user: Any) -> Q | None:
+    """The rows the user owns, or None when the model has no owners."""
+    if rules.owner_q is not None:
+        return rules.owner_q(user)
+    if rules.owner is not None:
         return Q(**{rules.owner or "pk": user.pk})
     return None
 
@@ -94,9 +105,7 @@ class RestrictedQuerySet(models.QuerySet[M], Generic[M]):
             return self.none()
         if user.is_superuser:
             return self.all()
-        combined: Q | None = None
-        if rules.owner is not None and action == "view":
-            combined = Q(**{rules.owner or "pk": user.pk})
+        combined: Q | None = owner_filter(rules, user) if action == "view" else None
         if rules.public_q is not None and action == "view":
             public = rules.public_q()
             combined = public if combined is None else combined | public

@@ -25,7 +25,7 @@ from django.utils.translation import gettext as _
 
 from anxin.accounts.choices import Role
 from anxin.accounts.models import Membership, User
-from anxin.areas.spatial import nearest_place, resolve_point
+from anxin.areas.spatial import distance_m, nearest_place, resolve_point
 from anxin.core.process_cache import ProcessCache
 from anxin.hazards import deadlines, routing
 from anxin.hazards.attachments import CheckedFile, as_content, check_file
@@ -1270,14 +1270,22 @@ def add_evidence(hazard_id: int, actor: User, uploads: Sequence[Upload], note: s
     )
 
 
-def follow(hazard_id: int, actor: User) -> Hazard:
+def follow(hazard_id: int, actor: User, near: tuple[float, float] | None = None) -> Hazard:
     """A resident follows a hazard someone else reported (instead of a duplicate).
-    Only a hazard the actor may see can be followed."""
-    hazard = (
-        Hazard.objects.restrict(actor, "view")
-        .filter(pk=hazard_id, status__in=OPEN_STATUSES)
-        .first()
-    )
+
+    Without ``near``, only a hazard the actor may see can be followed. With
+    ``near`` (the point the actor is reporting from), any open hazard of which
+    that point lies within its subclass's duplicate radius can be followed: the
+    duplicate prompt offers hazards the resident cannot otherwise see. Following
+    makes the file the follower's own (``Hazard.scope_rules.owner_q``)."""
+    candidates = Hazard.objects.filter(pk=hazard_id, status__in=OPEN_STATUSES)
+    if near is None:
+        candidates = candidates.restrict(actor, "view")
+    hazard = candidates.select_related("category").first()
+    if hazard is not None and near is not None:
+        radius = hazard.category.duplicate_radius_m
+        if distance_m(near[0], near[1], hazard.lat, hazard.lng) > radius:
+            hazard = None
     if hazard is None:
         raise Http404(_("No such hazard."))
     hazard.followers.add(actor)

@@ -32,6 +32,13 @@ AREA_FIELD_BY_LEVEL = {
 }
 
 
+def _hazard_owner_q(user: Any) -> Q:
+    """A hazard belongs to its reporter and to the residents who follow it (they
+    reported the same hazard and were offered to follow instead, or were merged)."""
+    followed = Hazard.followers.through.objects.filter(user_id=user.pk).values("hazard_id")
+    return Q(reporter_id=user.pk) | Q(pk__in=followed)
+
+
 def _hazard_area_q(node: Area, below: bool) -> Q:
     """A hazard is resolved down to its grid (or building) when reported, and
     keeps a foreign key per level. For a street, community, grid or building
@@ -230,6 +237,7 @@ class Hazard(models.Model):
         area_q=_hazard_area_q,
         assignee_q=lambda org_id: _hazard_assignee_q(org_id),
         owner="reporter",
+        owner_q=lambda user: _hazard_owner_q(user),
         public_q=lambda: Q(status=Status.CLOSED, publicised_at__isnull=False),
     )
     objects = RestrictedManager()
