@@ -10,6 +10,7 @@ from django.contrib.auth.views import LoginView, LogoutView
 from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
+from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
 from anxin.accounts.choices import Role
@@ -40,6 +41,14 @@ class WorkbenchLoginView(LoginView):
     form_class = WorkbenchLoginForm
     redirect_authenticated_user = True
     next_page = "home"
+
+    def get_default_redirect_url(self) -> str:
+        """Residents go to their phone app (/m/) unless a ``next`` page was asked for."""
+        from anxin.residents.selectors import is_resident_only
+
+        if is_resident_only(self.request.user):
+            return reverse("residents:home")
+        return super().get_default_redirect_url()
 
 
 class WorkbenchLogoutView(LogoutView):

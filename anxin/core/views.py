@@ -1,7 +1,7 @@
 from __future__ import annotations
 
 from django.http import HttpRequest, HttpResponse, JsonResponse
-from django.shortcuts import render
+from django.shortcuts import redirect, render
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
@@ -26,8 +26,13 @@ def healthz(request: HttpRequest) -> JsonResponse:
 
 
 def home(request: HttpRequest) -> HttpResponse:
-    """The role home (to-do queues) when logged in; otherwise the landing page."""
+    """The role home (to-do queues) when logged in; otherwise the landing page.
+    Residents have their phone app (/m/) instead."""
     if request.user.is_authenticated:
+        from anxin.residents.selectors import is_resident_only
+
+        if is_resident_only(request.user):
+            return redirect("residents:home")
         from anxin.accounts.views import role_home
 
         return role_home(request)

@@ -309,6 +309,10 @@ def public_attachment_path(instance: Attachment, filename: str) -> str:
     return f"public/hazards/{instance.hazard.uuid}/{uuid.uuid4().hex}{_suffix(filename)}"
 
 
+def blurred_attachment_path(instance: Attachment, filename: str) -> str:
+    return f"public/hazards/{instance.hazard.uuid}/blurred-{uuid.uuid4().hex}{_suffix(filename)}"
+
+
 def _suffix(filename: str) -> str:
     dot = filename.rfind(".")
     return filename[dot:].lower()[:8] if dot >= 0 else ""
@@ -318,7 +322,8 @@ class Attachment(models.Model):
     """Evidence: a photo, video or voice note with the phase it belongs to.
 
     ``file`` is the original, kept privately with its EXIF; ``public_file`` is
-    the copy that is shown, with EXIF removed.
+    the copy that is shown, with EXIF removed; ``blurred_file`` is the public
+    copy with faces and number plates blurred, for boards that require it.
     """
 
     hazard = models.ForeignKey(
@@ -337,6 +342,23 @@ class Attachment(models.Model):
     file = models.FileField(_("original"), upload_to=attachment_path, max_length=255)
     public_file = models.FileField(
         _("public copy"), upload_to=public_attachment_path, max_length=255, blank=True
+    )
+    # Made from the public copy when a locality requires blurred public photos
+    # (``anxin.residents``): detected faces and number plates blurred.
+    blurred_file = models.FileField(
+        _("blurred public copy"),
+        upload_to=blurred_attachment_path,
+        max_length=255,
+        blank=True,
+        editable=False,
+    )
+    blur_failed = models.BooleanField(
+        _("blurring failed"),
+        default=False,
+        editable=False,
+        help_text=_(
+            "The photo could not be processed, so it is never shown where blurring is required."
+        ),
     )
     content_type = models.CharField(_("content type"), max_length=64)
     size = models.PositiveIntegerField(_("size (bytes)"))

@@ -69,7 +69,8 @@ def test_full_loop_notifies_the_right_people(
         hazards.transition(hazard.pk, p.grid_worker, "verify")
     hazard.refresh_from_db()
     assert hazard.responsible_organisation == tree.property_a
-    assert new_since(mark) == {"property_manager": ["verify"]}
+    # (the reporter hears of each move a resident can see: anxin.residents.receivers)
+    assert new_since(mark) == {"property_manager": ["verify"], "resident": ["resident_progress"]}
     # accepted: nobody needs telling
     mark = last_id()
     with run(execute=True):
@@ -80,19 +81,22 @@ def test_full_loop_notifies_the_right_people(
         hazards.transition(
             hazard.pk, p.property_manager, "rectify", uploads=[(photo(), "rectify_after")]
         )
-    assert new_since(mark) == {"safety_officer": ["rectify"]}
+    assert new_since(mark) == {"safety_officer": ["rectify"], "resident": ["resident_progress"]}
     # recheck failed: back to the property company
     mark = last_id()
     with run(execute=True):
         hazards.transition(hazard.pk, p.safety_officer, "fail_recheck", reason="还有车辆")
-    assert new_since(mark) == {"property_manager": ["fail_recheck"]}
+    assert new_since(mark) == {
+        "property_manager": ["fail_recheck"],
+        "resident": ["resident_progress"],
+    }
     body = Notification.objects.get(kind="fail_recheck").body
     assert "还有车辆" in body
     # rectified again: a second recheck request (a new event)
     mark = last_id()
     with run(execute=True):
         hazards.transition(hazard.pk, p.property_manager, "rectify")
-    assert new_since(mark) == {"safety_officer": ["rectify"]}
+    assert new_since(mark) == {"safety_officer": ["rectify"], "resident": ["resident_progress"]}
     # passed and publicised: the reporter hears about it
     mark = last_id()
     with run(execute=True):

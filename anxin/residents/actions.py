@@ -1,0 +1,387 @@
+"""Writes of the residents' app: sign-up with a one-time code, blurred public copies."""
+
+from __future__ import annotations
+
+import logging
+import secrets
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import timedelta
+from typing import Any
+
+from django.contrib.auth.password_validation import validate_password
+from django.core.exceptions import ValidationError
+from django.core.files.base import ContentFile
+from django.db import IntegrityError, transaction
+from django.db.models import F, Q
+from django.http import HttpRequest
+from django.utils import timezone
+from django.utils.crypto import constant_time_compare, salted_hmac
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
+
+from anxin.accounts.actions import client_ip, grant_membership
+from anxin.accounts.choices import Role
+from anxin.accounts.models import MOBILE_RE, User
+from anxin.areas.choices import Level
+from anxin.areas.models import Area
+from anxin.hazards.attachments import BlurError, blurred_copy
+from anxin.hazards.models import Attachment
+from anxin.residents.choices import (
+    CODE_DAILY_LIMIT,
+    CODE_LENGTH,
+    CODE_MAX_TRIES,
+    CODE_RESEND_SECONDS,
+    CODE_TTL,
+)
+from anxin.residents.models import SignupCode
+
+log = logging.getLogger(__name__)
+
+HMAC_SALT = "anxin.residents.signup-code"
+
+
+class SignupError(ValidationError):
+    """A sign-up step was refused; ``message_dict`` names the fields. ``code`` is
+    ``already_registered`` when the number has an account (the page links to login)."""
+
+
+def _error(field: str, message: str, code: str) -> SignupError:
+    return SignupError({field: [ValidationError(message, code=code)]})
+
+
+def _hash(mobile: str, code: str) -> str:
+    return salted_hmac(HMAC_SALT, f"{mobile}:{code}", algorithm="sha256").hexdigest()
+
+
+def normalise_mobile(value: str) -> str:
+    """Digits only, without a +86 / 86 prefix, spaces or dashes."""
+    digits = "".join(ch for ch in str(value or "") if ch.isdigit())
+    if len(digits) == 13 and digits.startswith("86"):
+        digits = digits[2:]
+    return digits
+
+
+def is_registered(mobile: str) -> bool:
+    return User.objects.filter(Q(mobile=mobile) | Q(username=mobile)).exists()
+
+
+def _check_mobile(mobile: str) -> None:
+    if not MOBILE_RE.match(mobile):
+        raise _error(
+            "mobile",
+            _("Enter a mainland China mobile number of 11 digits starting with 1."),
+            "invalid_mobile",
+        )
+    if is_registered(mobile):
+        raise _error(
+            "mobile",
+            _("This mobile number is already registered. Log in instead."),
+            "already_registered",
+        )
+
+
+def sms_text(code: str) -> str:
+    minutes = int(CODE_TTL.total_seconds() // 60)
+    return _(
+        "Anxin: your sign-up code is %(code)s. It is valid for %(minutes)d minutes. "
+        "Do not tell it to anyone."
+    ) % {"code": code, "minutes": minutes}
+
+
+def _send_sms(mobile: str, text: str) -> bool:
+    """Send through the SMS channel (``anxin.notifications.channels``): the HTTP
+    gateway in production, the log in development. No Delivery row is stored:
+    the message holds the code, and only its hash may be kept."""
+    from anxin.notifications.channels import send
+    from anxin.notifications.choices import Channel
+    from anxin.notifications.models import Delivery
+
+    result = send(Delivery(channel=Channel.SMS, target=mobile, payload={"text": text}))
+    if not result.ok:
+        log.warning(
+            "residents: sign-up code to %s****%s not sent: %s",
+            mobile[:3],
+            mobile[-4:],
+            result.error,
+        )
+    return result.ok
+
+
+@dataclass(frozen=True)
+class CodeSent:
+    mobile: str
+    expires_at: Any
+    resend_after_seconds: int
+
+
+def request_signup_code(mobile: str, request: HttpRequest | None = None) -> CodeSent:
+    """Send a new one-time code to ``mobile`` (not yet registered).
+
+    At most one code per number every ``CODE_RESEND_SECONDS`` and
+    ``CODE_DAILY_LIMIT`` a day. Raises SignupError naming the field ``mobile``."""
+    mobile = normalise_mobile(mobile)
+    _check_mobile(mobile)
+    now = timezone.now()
+    SignupCode.objects.filter(created_at__lt=now - timedelta(days=1)).delete()
+    with transaction.atomic():
+        recent = list(
+            SignupCode.objects.filter(mobile=mobile, created_at__gte=now - timedelta(days=1))
+            .order_by("-created_at")
+            .values_list("created_at", flat=True)
+        )
+        if recent:
+            wait = CODE_RESEND_SECONDS - int((now - recent[0]).total_seconds())
+            if wait > 0:
+                raise _error(
+                    "mobile",
+                    ngettext(
+                        "A code was just sent. Ask again in %(seconds)d second.",
+                        "A code was just sent. Ask again in %(seconds)d seconds.",
+                        wait,
+                    )
+                    % {"seconds": wait},
+                    "too_soon",
+                )
+        if len(recent) >= CODE_DAILY_LIMIT:
+            raise _error(
+                "mobile",
+                _("Too many codes were sent to this number today. Try again tomorrow."),
+                "daily_limit",
+            )
+        code = f"{secrets.randbelow(10**CODE_LENGTH):0{CODE_LENGTH}d}"
+        row = SignupCode.objects.create(
+            mobile=mobile,
+            code_hash=_hash(mobile, code),
+            created_at=now,
+            expires_at=now + CODE_TTL,
+            ip_address=client_ip(request),
+        )
+    if not _send_sms(mobile, sms_text(code)):
+        row.delete()  # not sent: the person may ask again at once
+        raise _error(
+            "mobile",
+            _("The code could not be sent just now. Try again in a moment."),
+            "not_sent",
+        )
+    return CodeSent(mobile, row.expires_at, CODE_RESEND_SECONDS)
+
+
+def _use_code(mobile: str, code: str) -> SignupCode:
+    """Check ``code`` against the newest code of ``mobile``; a wrong try is
+    counted (and committed) even though the sign-up then fails."""
+    code = (code or "").strip()
+    if not code:
+        raise _error("code", _("Enter the code sent to your phone."), "required")
+    now = timezone.now()
+    wrong: SignupError | None = None
+    with transaction.atomic():
+        row = (
+            SignupCode.objects.select_for_update()
+            .filter(mobile=mobile, used_at__isnull=True)
+            .order_by("-created_at", "-id")
+            .first()
+        )
+        if row is None:
+            raise _error("code", _("Ask for a code first."), "no_code")
+        if row.expires_at <= now:
+            raise _error("code", _("The code has expired. Ask for a new one."), "expired")
+        if row.attempts >= CODE_MAX_TRIES:
+            raise _error(
+                "code",
+                _("Too many wrong tries with this code. Ask for a new one."),
+                "too_many_tries",
+            )
+        if not constant_time_compare(row.code_hash, _hash(mobile, code)):
+            # counted in this transaction, which commits: the error is raised after it
+            SignupCode.objects.filter(pk=row.pk).update(attempts=F("attempts") + 1)
+            left = CODE_MAX_TRIES - row.attempts - 1
+            if left <= 0:
+                wrong = _error(
+                    "code",
+                    _("The code is wrong, and this code is now used up. Ask for a new one."),
+                    "too_many_tries",
+                )
+            else:
+                wrong = _error(
+                    "code",
+                    ngettext(
+                        "The code is wrong. %(left)d more try with this code.",
+                        "The code is wrong. %(left)d more tries with this code.",
+                        left,
+                    )
+                    % {"left": left},
+                    "wrong_code",
+                )
+    if wrong is not None:
+        raise wrong
+    return row
+
+
+def building_choices_q() -> Q:
+    """The buildings a resident may choose as home: every building of the org tree."""
+    return Q(level=Level.BUILDING)
+
+
+def _home_building(value: Any) -> Area:
+    try:
+        pk = int(value)
+    except (TypeError, ValueError):
+        pk = None
+    building = Area.objects.filter(building_choices_q(), pk=pk).first() if pk is not None else None
+    if building is None:
+        raise _error("home_building", _("Choose your building from the list."), "invalid_choice")
+    return building
+
+
+def _community_of(building: Area) -> Area | None:
+    return (
+        Area.objects.filter(code__in=building.ancestor_codes(), level=Level.COMMUNITY)
+        .order_by("-depth")
+        .first()
+    )
+
+
+def _new_username(mobile: str) -> str:
+    """Not the mobile number: usernames are shown where mobiles are masked."""
+    for _attempt in range(10):
+        candidate = f"resident-{secrets.token_hex(4)}"
+        if not User.objects.filter(username=candidate).exists():
+            return candidate
+    return f"resident-{secrets.token_hex(8)}"
+
+
+def sign_up(
+    *,
+    mobile: str,
+    code: str,
+    password1: str,
+    password2: str,
+    home_building: Any,
+    full_name: str = "",
+    request: HttpRequest | None = None,
+) -> User:
+    """Create a resident's account once the one-time code is right.
+
+    Every field is checked and all problems are reported at once (SignupError
+    with one list per field); the code is checked last, so that a wrong try is
+    only counted when everything else is in order. On success: the user (with
+    mobile, name and home building), a resident membership on the home
+    building's community (scope SELF, audited by ``grant_membership``), and the
+    code used up. Logging in is the caller's part (it records the login)."""
+    mobile = normalise_mobile(mobile)
+    full_name = (full_name or "").strip()
+    errors: dict[str, list[ValidationError]] = {}
+
+    def collect(exc: ValidationError) -> None:
+        for field, messages in exc.error_dict.items():
+            errors.setdefault(field, []).extend(messages)
+
+    try:
+        _check_mobile(mobile)
+    except SignupError as exc:
+        collect(exc)
+    if len(full_name) > 60:
+        errors.setdefault("full_name", []).append(
+            ValidationError(_("At most 60 characters."), code="max_length")
+        )
+    building = None
+    try:
+        building = _home_building(home_building)
+    except SignupError as exc:
+        collect(exc)
+    if not password1:
+        errors.setdefault("password1", []).append(
+            ValidationError(_("Choose a password."), code="required")
+        )
+    elif password1 != password2:
+        errors.setdefault("password2", []).append(
+            ValidationError(_("The two passwords are not the same."), code="password_mismatch")
+        )
+    else:
+        try:
+            validate_password(password1, User(username=mobile, full_name=full_name, mobile=mobile))
+        except ValidationError as exc:
+            errors.setdefault("password1", []).extend(exc.error_list)
+    if errors:
+        raise SignupError(errors)
+    row = _use_code(mobile, code)
+    assert building is not None
+    community = _community_of(building)
+    try:
+        with transaction.atomic():
+            claimed = SignupCode.objects.filter(pk=row.pk, used_at__isnull=True).update(
+                used_at=timezone.now()
+            )
+            if not claimed:
+                raise _error("code", _("Ask for a code first."), "no_code")
+            user = User(
+                username=_new_username(mobile),
+                mobile=mobile,
+                full_name=full_name,
+                home_building=building,
+            )
+            user.set_password(password1)
+            user.full_clean()
+            user.save()
+            grant_membership(user=user, role=Role.RESIDENT, area=community)
+    except IntegrityError as exc:  # the same number signed up at the same moment
+        raise _error(
+            "mobile",
+            _("This mobile number is already registered. Log in instead."),
+            "already_registered",
+        ) from exc
+    except SignupError:
+        raise
+    except ValidationError as exc:  # the model's own checks (should not happen)
+        raise SignupError(getattr(exc, "error_dict", {"mobile": exc.error_list})) from exc
+    log.info("residents: resident %s signed up (home building %s)", user.pk, building.code)
+    return user
+
+
+# --- blurred public copies ---------------------------------------------------------------
+def ensure_blurred_copy(attachment: Attachment) -> bool:
+    """Make the photo's blurred public copy if it has none; True when it has one.
+
+    A photo that cannot be processed is marked so and is never shown where the
+    locality requires blurring. Two processes making the same copy at once: the
+    first to record it wins, the other's file is removed."""
+    if attachment.blurred_file:
+        return True
+    if attachment.blur_failed or not attachment.public_file:
+        return False
+    try:
+        with attachment.public_file.open("rb") as handle:
+            data = handle.read()
+    except OSError as exc:  # storage trouble: try again next time
+        log.warning("residents: cannot read public copy of attachment %s: %s", attachment.pk, exc)
+        return False
+    try:
+        copy = blurred_copy(data)
+    except BlurError as exc:
+        log.warning("residents: attachment %s cannot be blurred: %s", attachment.pk, exc)
+        Attachment.objects.filter(pk=attachment.pk, blurred_file="").update(blur_failed=True)
+        attachment.blur_failed = True
+        return False
+    field = attachment.blurred_file.field
+    name = field.generate_filename(attachment, "blurred.jpg")
+    stored = field.storage.save(name, ContentFile(copy.data), max_length=field.max_length)
+    updated = Attachment.objects.filter(pk=attachment.pk, blurred_file="").update(
+        blurred_file=stored, blur_failed=False
+    )
+    if not updated:
+        field.storage.delete(stored)
+        attachment.refresh_from_db(fields=["blurred_file", "blur_failed"])
+        return bool(attachment.blurred_file)
+    attachment.blurred_file.name = stored
+    log.info(
+        "residents: blurred public copy of attachment %s (%d region(s))",
+        attachment.pk,
+        len(copy.regions),
+    )
+    return True
+
+
+def ensure_blurred_copies(attachments: Iterable[Attachment]) -> list[Attachment]:
+    """The photos among ``attachments`` that may be shown blurred (copies made now if needed)."""
+    return [a for a in attachments if ensure_blurred_copy(a)]

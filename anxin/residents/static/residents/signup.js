@@ -1,0 +1,21 @@
+// Sign-up page: the "send me a code" button works through HTMX when it is there
+// (and as a plain form submit without JS). Once a code is sent, step 2 appears.
+(function () {
+  "use strict";
+  document.addEventListener("DOMContentLoaded", function () {
+    var send = document.getElementById("send-code");
+    var step2 = document.getElementById("signup-step2");
+    var sent = document.getElementById("id_code_sent");
+    if (!send || !window.htmx) return;
+    // HTMX handles the click; as a plain button it can never submit the sign-up.
+    send.type = "button";
+    document.body.addEventListener("anxin-code-sent", function () {
+      if (sent) sent.value = "1";
+      if (step2) {
+        step2.hidden = false;
+        var code = document.getElementById("id_code");
+        if (code) code.focus();
+      }
+    });
+  });
+})();

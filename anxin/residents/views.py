@@ -1,0 +1,295 @@
+"""The residents' phone pages under /m/: sign up, log in, profile, my reports,
+a report's file in plain words, and the public board."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from django.contrib.auth import login
+from django.contrib.auth.decorators import login_required
+from django.contrib.auth.views import LoginView, LogoutView
+from django.core.paginator import Paginator
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_GET, require_http_methods
+
+from anxin.accounts.selectors import mask_mobile
+from anxin.areas.choices import Level
+from anxin.areas.models import Area
+from anxin.hazards.models import Attachment, Hazard
+from anxin.residents import actions, selectors
+from anxin.residents.choices import (
+    AFTER_PHASES,
+    BEFORE_PHASES,
+    BOARD_PAGE_SIZE,
+    CODE_TTL,
+    MY_REPORTS_PAGE_SIZE,
+)
+from anxin.residents.forms import MobileLoginForm, SignupForm
+
+resident_login_required = login_required(login_url="residents:login")
+
+
+def _is_htmx(request: HttpRequest) -> bool:
+    return request.headers.get("HX-Request") == "true"
+
+
+def _add_errors(form: SignupForm, error: actions.SignupError) -> bool:
+    """Put the action's errors on the form's fields; True if the number is registered."""
+    registered = False
+    for field, errors in error.error_dict.items():
+        registered = registered or any(e.code == "already_registered" for e in errors)
+        form.add_error(field if field in form.fields else None, errors)
+    return registered
+
+
+# --- sign up --------------------------------------------------------------------------------
+@never_cache
+@require_http_methods(["GET", "POST"])
+def signup(request: HttpRequest) -> HttpResponse:
+    """Two steps on one page. ``action=send_code`` sends the one-time code (HTMX
+    swaps ``#code-status`` and reveals the second step; without JS the page is
+    rendered again with it); any other POST signs up."""
+    if request.user.is_authenticated:
+        return redirect("residents:home")
+    context: dict[str, Any] = {
+        "code_sent": False,
+        "registered": False,
+        "sent_to": "",
+        "code_minutes": int(CODE_TTL.total_seconds() // 60),
+    }
+    if request.method != "POST":
+        return render(request, "residents/signup.html", {**context, "form": SignupForm()})
+    form = SignupForm(request.POST)
+    form.is_valid()
+    if request.POST.get("action") == "send_code":
+        try:
+            sent = actions.request_signup_code(request.POST.get("mobile", ""), request)
+        except actions.SignupError as exc:
+            context["registered"] = _add_errors(form, exc)
+            context["code_sent"] = bool(request.POST.get("code_sent"))
+            status = 200 if _is_htmx(request) else 400
+        else:
+            context.update(code_sent=True, sent_to=mask_mobile(sent.mobile))
+            status = 200
+        context["form"] = form
+        if _is_htmx(request):
+            response = render(request, "residents/_code_status.html", context, status=status)
+            if context["sent_to"]:
+                response["HX-Trigger"] = "anxin-code-sent"
+            return response
+        return render(request, "residents/signup.html", context, status=status)
+    try:
+        user = actions.sign_up(
+            mobile=request.POST.get("mobile", ""),
+            code=request.POST.get("code", ""),
+            password1=request.POST.get("password1", ""),
+            password2=request.POST.get("password2", ""),
+            full_name=request.POST.get("full_name", ""),
+            home_building=request.POST.get("home_building", ""),
+            request=request,
+        )
+    except actions.SignupError as exc:
+        context["registered"] = _add_errors(form, exc)
+        context.update(code_sent=True, form=form)
+        return render(request, "residents/signup.html", context, status=400)
+    login(request, user)  # records the login (accounts.signals)
+    return redirect("residents:home")
+
+
+# --- log in, log out, profile ------------------------------------------------------------------
+class MobileLoginView(LoginView):
+    template_name = "residents/login.html"
+    form_class = MobileLoginForm
+    redirect_authenticated_user = True
+
+    def get_default_redirect_url(self) -> str:
+        if selectors.is_resident_only(self.request.user):
+            return reverse("residents:home")
+        return reverse("home")
+
+
+class MobileLogoutView(LogoutView):
+    next_page = "residents:login"
+
+
+@resident_login_required
+@require_GET
+def profile(request: HttpRequest) -> HttpResponse:
+    user: Any = request.user
+    building = user.home_building
+    community = selectors.community_of(building) if building is not None else None
+    return render(
+        request,
+        "residents/profile.html",
+        {
+            "full_name": user.full_name,
+            "mobile": mask_mobile(user.mobile),
+            "building": building,
+            "community": community,
+        },
+    )
+
+
+# --- my reports -------------------------------------------------------------------------------
+@resident_login_required
+@require_GET
+def home(request: HttpRequest) -> HttpResponse:
+    page = Paginator(selectors.my_reports(request.user), MY_REPORTS_PAGE_SIZE).get_page(
+        request.GET.get("page")
+    )
+    items = [
+        {
+            "hazard": hazard,
+            "status": selectors.plain_status(hazard.status),
+            "thumbnail": selectors.thumbnail(hazard),
+            "mine": hazard.reporter_id == request.user.pk,
+        }
+        for hazard in page.object_list
+    ]
+    return render(request, "residents/home.html", {"page": page, "items": items})
+
+
+@resident_login_required
+@require_GET
+def report_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    hazard = selectors.my_report(request.user, pk)
+    if hazard is None:
+        raise Http404(_("No such report."))
+    from anxin.ratings.selectors import rating_context
+
+    rating = rating_context(hazard, request.user)
+    context: dict[str, Any] = {
+        "hazard": hazard,
+        "status": selectors.plain_status(hazard.status),
+        "events": selectors.resident_timeline(hazard, request.user),
+        "before": selectors.photos_of(hazard, BEFORE_PHASES),
+        "after": selectors.photos_of(hazard, AFTER_PHASES),
+        "mine": hazard.reporter_id == request.user.pk,
+        "rating": rating,
+    }
+    context.update(rating)
+    return render(request, "residents/report_detail.html", context)
+
+
+def _serve(file: Any, public: bool) -> FileResponse:
+    response = FileResponse(file.open("rb"))
+    response["Cache-Control"] = "public, max-age=300" if public else "private, max-age=3600"
+    response["X-Content-Type-Options"] = "nosniff"
+    return response
+
+
+@require_GET
+def photo(request: HttpRequest, pk: int) -> FileResponse:
+    """The public copy (no EXIF) of a photo of the user's own or followed report."""
+    attachment = Attachment.objects.filter(pk=pk).exclude(public_file="").first()
+    if attachment is None or not selectors.may_see_photo(request.user, attachment):
+        raise Http404
+    return _serve(attachment.public_file, public=False)
+
+
+# --- the public board ---------------------------------------------------------------------------
+MONTH_RE = re.compile(r"^(\d{4})-(\d{2})$")
+
+
+def _board_filters(request: HttpRequest) -> tuple[dict[str, Any], list[str]]:
+    errors: list[str] = []
+    community: Area | None = None
+    raw_community = request.GET.get("community")
+    if raw_community is None:
+        community = selectors.home_community(request.user)
+    elif raw_community.strip():
+        community = (
+            Area.objects.filter(pk=int(raw_community), level=Level.COMMUNITY).first()
+            if raw_community.strip().isdigit()
+            else None
+        )
+        if community is None:
+            errors.append(_("Unknown community; showing all communities."))
+    main_class = (request.GET.get("category") or "").strip()
+    classes = selectors.main_classes()
+    if main_class and main_class not in {c.code for c in classes}:
+        errors.append(_("Unknown category; showing all categories."))
+        main_class = ""
+    month: tuple[int, int] | None = None
+    raw_month = (request.GET.get("month") or "").strip()
+    if raw_month:
+        match = MONTH_RE.match(raw_month)
+        if match and 1 <= int(match.group(2)) <= 12 and int(match.group(1)) >= 2000:
+            month = (int(match.group(1)), int(match.group(2)))
+        else:
+            errors.append(_("Give the month as YYYY-MM; showing all months."))
+            raw_month = ""
+    return {
+        "community": community,
+        "main_class": main_class,
+        "month": month,
+        "month_text": raw_month if month else "",
+        "classes": classes,
+    }, errors
+
+
+@require_GET
+def board(request: HttpRequest) -> HttpResponse:
+    """Closed and publicised hazards of a community, with before and after photos.
+    Where the locality requires it, only blurred copies are shown (made now if
+    missing); a photo that cannot be blurred is left out."""
+    filters, errors = _board_filters(request)
+    qs = selectors.board(
+        request.user, filters["community"], filters["main_class"], filters["month"]
+    )
+    page = Paginator(qs, BOARD_PAGE_SIZE).get_page(request.GET.get("page"))
+    items = []
+    for hazard in page.object_list:
+        before, after = selectors.board_photos(hazard)
+        if selectors.needs_blur(hazard):
+            before = actions.ensure_blurred_copies(before)
+            after = actions.ensure_blurred_copies(after)
+        category = hazard.category
+        main = category.parent or category
+        items.append(
+            {
+                "hazard": hazard,
+                "main_class": main,
+                "category": category,
+                "before": before,
+                "after": after,
+            }
+        )
+    query = request.GET.copy()
+    query.pop("page", None)
+    if "community" not in query:
+        query["community"] = str(filters["community"].pk) if filters["community"] else ""
+    return render(
+        request,
+        "residents/board.html",
+        {
+            **filters,
+            "errors": errors,
+            "page": page,
+            "items": items,
+            "communities": selectors.community_choices(),
+            "query": query.urlencode(),
+        },
+    )
+
+
+@require_GET
+def board_photo(request: HttpRequest, pk: int) -> FileResponse:
+    """A photo of a publicised hazard: the blurred copy where the locality
+    requires it (none: 404), else the public copy without EXIF."""
+    attachment = Attachment.objects.filter(pk=pk, kind="photo").exclude(public_file="").first()
+    hazard: Hazard | None = None
+    if attachment is not None:
+        hazard = selectors.public_board_hazard(request.user, attachment.hazard_id)
+    if attachment is None or hazard is None:
+        raise Http404
+    if selectors.needs_blur(hazard):
+        if not actions.ensure_blurred_copy(attachment):
+            raise Http404
+        return _serve(attachment.blurred_file, public=True)
+    return _serve(attachment.public_file, public=True)
