@@ -8,8 +8,11 @@ from rest_framework.routers import DefaultRouter
 from anxin.accounts.api.views import MembershipViewSet, MeView, UserViewSet
 from anxin.areas.api.views import AreaViewSet, PlaceViewSet
 from anxin.hazards.api.views import AttachmentViewSet, HazardViewSet
+from anxin.knowledge.api.views import ArticleViewSet
 from anxin.notifications.api.views import NotificationViewSet
 from anxin.organisations.api.views import OrganisationViewSet
+from anxin.points.api.views import CampaignViewSet, PointEntryViewSet
+from anxin.ratings.api.views import RatingViewSet
 from anxin.taxonomy.api.views import CategoryViewSet
 from anxin.warnings.api.views import WarningRuleViewSet, WarningViewSet
 
@@ -25,6 +28,10 @@ router.register("attachments", AttachmentViewSet, basename="attachment")
 router.register("notifications", NotificationViewSet, basename="notification")
 router.register("warnings", WarningViewSet, basename="warning")
 router.register("warning-rules", WarningRuleViewSet, basename="warning-rule")
+router.register("ratings", RatingViewSet, basename="rating")
+router.register("points", PointEntryViewSet, basename="point-entry")
+router.register("campaigns", CampaignViewSet, basename="campaign")
+router.register("articles", ArticleViewSet, basename="article")
 
 urlpatterns = [
     path("me/", MeView.as_view(), name="me"),

@@ -48,6 +48,9 @@ def test_every_endpoint_is_scoped_or_says_why():
         "organisations",
         "users",
         "memberships",
+        "ratings",
+        "points",
+        "campaigns",
     }
 
 
@@ -86,6 +89,38 @@ def populate(tree, people, lng):
         body="测试",
         key=f"leak-test:{tree.district.code}",
     )
+    rate_and_join(tree, people, lng)
+
+
+def rate_and_join(tree, people, lng):
+    """Residents' rows: a closed hazard rated by its reporter (a rating and
+    points), and a campaign of the community the resident joined (points)."""
+    from django.utils import timezone
+
+    from anxin.points.actions import join_campaign
+    from anxin.points.models import Campaign
+    from anxin.ratings.actions import rate_hazard
+
+    hazard = actions.report_hazard(
+        reporter=people.resident,
+        category="0104",
+        lat=30.015,
+        lng=lng + 0.001,
+        risk_colour="blue",
+        uploads=[(photo(), "found")],
+    ).hazard
+    actions.transition(
+        hazard.pk, people.grid_worker, "fix_on_spot", uploads=[(photo(), "rectify_after")]
+    )
+    actions.transition(hazard.pk, people.safety_officer, "pass_recheck")
+    rate_hazard(hazard.pk, people.resident, 4, "满意")
+    people.resident.home_building = tree.building_a1a
+    people.resident.save(update_fields=["home_building"])
+    today = timezone.localdate()
+    campaign = Campaign.objects.create(
+        name="楼道清理", area=tree.community_a1, starts_on=today, ends_on=today
+    )
+    join_campaign(campaign.pk, people.resident)
 
 
 @pytest.fixture

@@ -16,6 +16,7 @@ from anxin.areas.models import Area
 from anxin.hazards.choices import OPEN_STATUSES
 from anxin.maps import selectors
 from anxin.maps.selectors import NodeCounts
+from anxin.ratings.selectors import satisfaction_for_node
 
 # The hazard file page and the hazard list (anxin.hazards).
 HAZARD_URL = "/hazards/{id}/"
@@ -61,6 +62,7 @@ def org_node(request: HttpRequest, code: str) -> HttpResponse:
         .select_related("category")
         .order_by("-reported_at", "-id")[:OPEN_HAZARDS_SHOWN]
     )
+    rated = satisfaction_for_node(request.user, node)
     chart: dict[str, Any] = {
         "months": summary.months,
         "reported": summary.reported,
@@ -77,6 +79,8 @@ def org_node(request: HttpRequest, code: str) -> HttpResponse:
             "summary": summary,
             "overdue_rate": _percent(summary.overdue_rate),
             "on_time_rate": _percent(summary.on_time_rate),
+            "satisfaction": rated,
+            "satisfaction_rate": _percent(rated.satisfied_share),
             "open_hazards": [
                 {"hazard": h, "url": HAZARD_URL.format(id=h.pk)} for h in open_hazards
             ],

@@ -44,6 +44,7 @@ from anxin.accounts.models import User
 from anxin.areas.choices import LEVEL_ORDER, Level, PlaceKind
 from anxin.areas.geometry import centroid_of
 from anxin.areas.models import Area, Place
+from anxin.demo.engagement import seed_engagement
 from anxin.demo.hazards import HazardConfig, HazardResult, district_has_hazards, generate_hazards
 from anxin.hazards.models import Hazard
 from anxin.organisations.choices import OrganisationKind
@@ -799,6 +800,7 @@ def build_demo(config: DemoConfig | None = None, now: datetime | None = None) ->
         if config.hazards and not district_has_hazards(config.district_code):
             result.hazards = generate_hazards(config.district_code, hazards)
             result.counts = _counts(config)
+            seed_engagement(config.district_code, now=now, seed=config.seed)
         return result
     plan = build_plan(config)
     areas = _write_areas(plan)
@@ -809,6 +811,8 @@ def build_demo(config: DemoConfig | None = None, now: datetime | None = None) ->
     if config.hazards:
         result.hazards = generate_hazards(config.district_code, hazards)
         result.counts = _counts(config)
+    # ratings, points and campaigns of the demo resident (anxin.demo.engagement)
+    seed_engagement(config.district_code, now=now, seed=config.seed)
     return result
 
 

@@ -1,0 +1,66 @@
+"""The points pages of the phone app: my ledger and the campaigns to join."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_POST
+
+from anxin.core.errors import Conflict
+from anxin.points import actions
+from anxin.points.selectors import balance, campaign_rows, ledger
+
+RESIDENT_LOGIN_URL = "residents:login"
+LEDGER_ROWS = 200
+
+
+@login_required(login_url=RESIDENT_LOGIN_URL)
+@require_GET
+def ledger_page(request: HttpRequest) -> HttpResponse:
+    user: Any = request.user
+    entries = list(ledger(user)[:LEDGER_ROWS])
+    return render(
+        request,
+        "points/ledger.html",
+        {"balance": balance(user), "entries": entries, "truncated": len(entries) == LEDGER_ROWS},
+    )
+
+
+@login_required(login_url=RESIDENT_LOGIN_URL)
+@require_GET
+def campaigns_page(request: HttpRequest) -> HttpResponse:
+    user: Any = request.user
+    return render(
+        request,
+        "points/campaigns.html",
+        {"rows": campaign_rows(user), "home_building": user.home_building},
+    )
+
+
+@login_required(login_url=RESIDENT_LOGIN_URL)
+@require_POST
+def join(request: HttpRequest, pk: int) -> HttpResponse:
+    """Join a campaign; the outcome is shown as a message on the campaigns page."""
+    user: Any = request.user
+    try:
+        participation = actions.join_campaign(pk, user)
+    except Http404:
+        raise
+    except ValidationError as exc:
+        for message in exc.messages:
+            messages.error(request, message)
+        return redirect("points:campaigns")
+    except Conflict as exc:
+        messages.error(request, exc.message)
+        return redirect("points:campaigns")
+    messages.success(
+        request,
+        _("You joined “%(name)s”.") % {"name": participation.campaign.name},
+    )
+    return redirect("points:campaigns")
