@@ -66,6 +66,11 @@ INSTALLED_APPS = [
     "anxin.notifications",
     "anxin.maps",
     "anxin.open311",
+    "anxin.residents",
+    "anxin.capture",
+    "anxin.ratings",
+    "anxin.points",
+    "anxin.knowledge",
     "anxin.demo",
 ]
 

@@ -19,6 +19,12 @@ urlpatterns = [
     path("api/v1/", include(("anxin.api_v1", "api"), namespace="api")),
     path("open311/v2/", include("anxin.open311.urls")),
     path("map/", include("anxin.maps.urls")),
+    # The residents' phone app (and grid workers' offline capture) lives under /m/.
+    path("m/", include("anxin.residents.urls")),
+    path("m/", include("anxin.capture.urls")),
+    path("m/", include("anxin.ratings.urls")),
+    path("m/", include("anxin.points.urls")),
+    path("m/", include("anxin.knowledge.urls")),
     path("org/", include("anxin.areas.urls")),
     path("api/v1/auth/token/", obtain_auth_token, name="api-token"),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
