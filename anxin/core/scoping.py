@@ -33,10 +33,11 @@ class ScopeRules:
     ``area``: lookup path from the model to an ``Area`` (``""`` for the Area model
     itself); ``assignee``: lookup to an ``Organisation``; ``owner``: lookup to the
     ``User`` who owns the row; ``owner_q`` (given the user) may replace it where a
-    row has more than one owner (a hazard's reporter and its followers). ``area_q`` may replace the default area filter for
-    models whose relation to the tree is not a single foreign key; ``assignee_q``
-    likewise for ASSIGNED (given the organisation id). ``distinct``
-    marks lookups that cross a to-many relation.
+    row has more than one owner (a hazard's reporter and its followers).
+    ``area_q`` may replace the default area filter for models whose relation to
+    the tree is not a single foreign key; ``assignee_q`` likewise for ASSIGNED
+    (given the organisation id). ``distinct`` marks lookups that cross a to-many
+    relation.
     """
 
     area: str | None = None
