@@ -92,7 +92,12 @@ def owner_filter(rules: ScopeRules, user: Any) -> Q | None:
 
 
 class RestrictedQuerySet(models.QuerySet[M], Generic[M]):
-    def restrict(self, user: Any, action: str = "view") -> RestrictedQuerySet[M]:
+    def restrict(
+        self, user: Any, action: str = "view", include_public: bool = True
+    ) -> RestrictedQuerySet[M]:
+        """The rows ``user`` may ``action``. ``include_public=False`` leaves out
+        rows seen only because they are public (e.g. to decide whether a viewer
+        gets a photo as published or as taken)."""
         from anxin.accounts.choices import role_allows
 
         rules: ScopeRules | None = getattr(self.model, "scope_rules", None)
@@ -100,14 +105,14 @@ class RestrictedQuerySet(models.QuerySet[M], Generic[M]):
             raise TypeError(f"{self.model.__name__} declares no scope_rules")
         if user is None or not user.is_authenticated or not user.is_active:
             # Anonymous callers see the public rows only (e.g. the public board).
-            if rules.public_q is not None and action == "view":
+            if rules.public_q is not None and action == "view" and include_public:
                 anonymous_rows = self.filter(rules.public_q())
                 return anonymous_rows.distinct() if rules.distinct else anonymous_rows
             return self.none()
         if user.is_superuser:
             return self.all()
         combined: Q | None = owner_filter(rules, user) if action == "view" else None
-        if rules.public_q is not None and action == "view":
+        if rules.public_q is not None and action == "view" and include_public:
             public = rules.public_q()
             combined = public if combined is None else combined | public
         for membership in user.active_memberships():

@@ -386,6 +386,9 @@ class Attachment(models.Model):
             hazard__in=Hazard.objects.filter(_hazard_assignee_q(org_id)).values("pk")
         ),
         owner="hazard__reporter",
+        owner_q=lambda user: Q(
+            hazard__in=Hazard.objects.filter(_hazard_owner_q(user)).values("pk")
+        ),
         public_q=lambda: Q(hazard__status=Status.CLOSED, hazard__publicised_at__isnull=False),
     )
     objects = RestrictedManager()

@@ -335,11 +335,28 @@ class AttachmentViewSet(RestrictedViewSetMixin, viewsets.ReadOnlyModelViewSet): 
     @extend_schema(responses={(200, "image/*"): bytes}, auth=[])
     @action(detail=True, methods=["get"], permission_classes=[AllowAny])
     def public(self, request: Request, pk: str | None = None) -> FileResponse:
-        """The shareable copy: photos re-encoded without EXIF. Videos and voice
-        notes have no public copy (their metadata is not cleaned) and answer 404."""
+        """The shareable copy: photos re-encoded without EXIF (and, for someone who
+        sees the file only because it is publicised, with faces and number plates
+        blurred where the locality requires it). Videos and voice notes have no
+        public copy (their metadata is not cleaned) and answer 404."""
         attachment = self.get_object()
         if not attachment.public_file:
             raise Http404
+        seen_as_public = (
+            not Attachment.objects.restrict(request.user, "view", include_public=False)
+            .filter(pk=attachment.pk)
+            .exists()
+        )
+        if seen_as_public:
+            # Seen only because the file is publicised: as the public board shows
+            # it, blurred where the locality requires it (none if it cannot be).
+            from anxin.residents.actions import ensure_blurred_copy
+            from anxin.residents.selectors import needs_blur
+
+            if needs_blur(attachment.hazard):
+                if not ensure_blurred_copy(attachment):
+                    raise Http404
+                return FileResponse(attachment.blurred_file.open("rb"))
         return FileResponse(attachment.public_file.open("rb"))
 
     @extend_schema(responses={(200, "application/octet-stream"): bytes})

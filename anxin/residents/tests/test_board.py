@@ -295,3 +295,34 @@ def test_board_renders_in_english_and_chinese(personas: Any) -> None:
     assert '<html lang="en">' in english and "Public board" in english
     chinese = client_for(language="zh-hans").get("/m/board/?community=").content.decode()
     assert '<html lang="zh-hans">' in chinese and "消防" in chinese
+
+
+def test_the_api_public_copy_is_blurred_for_those_who_see_it_only_as_public(
+    personas: Any, tree: Any
+) -> None:
+    LocalityPolicy.objects.create(area=tree.community_a1, blur_public_photos=True)
+    hazard = with_faces(personas, A1A)
+    found = Attachment.objects.get(hazard=hazard, phase="found")
+    url = f"/api/v1/attachments/{found.pk}/public/"
+    with found.public_file.open("rb") as handle:
+        public_copy = handle.read()
+
+    # anyone, and a resident of another building: the blurred copy, as on the board
+    for viewer in (None, personas.resident_b):
+        response = client_for(viewer).get(url)
+        assert response.status_code == 200
+        served = body(response)
+        assert served != public_copy
+        assert not Image.open(io.BytesIO(served)).getexif()
+    # the reporter and the staff in scope: the photo as published (no EXIF), unblurred
+    for viewer in (personas.resident, personas.safety_officer):
+        assert body(client_for(viewer).get(url)) == public_copy
+
+
+def test_a_follower_sees_the_photos_of_the_file_through_the_api(personas: Any) -> None:
+    hazard = report(personas.grid_worker)
+    url = f"/api/v1/attachments/?hazard={hazard.pk}"
+    assert client_for(personas.resident_b).get(url).json()["results"] == []
+    hazards.follow(hazard.pk, personas.resident_b, near=A1A)
+    rows = client_for(personas.resident_b).get(url).json()["results"]
+    assert [row["id"] for row in rows] == [hazard.attachments.get().pk]
