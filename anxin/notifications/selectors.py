@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from django.db.models import QuerySet
 from django.urls import NoReverseMatch, reverse
@@ -38,6 +39,23 @@ def hazard_link(hazard_id: int) -> str:
         except NoReverseMatch:
             continue
     return ""
+
+
+HAZARD_PAGE = re.compile(r"^/hazards/(\d+)/$")
+
+
+def link_for(user: Any, link: str) -> str:
+    """A stored link as ``user`` should follow it: a resident opens a hazard in
+    the phone app (``/m/reports/<id>/``) rather than on the staff workbench."""
+    from anxin.core.context_processors import only_resident
+
+    found = HAZARD_PAGE.match(link or "")
+    if found is None or not only_resident(user):
+        return link
+    try:
+        return reverse("residents:report_detail", args=[int(found.group(1))])
+    except NoReverseMatch:
+        return link
 
 
 def _active_users(qs: QuerySet[User]) -> list[User]:

@@ -246,3 +246,22 @@ def test_closing_and_publicising_are_told_once_not_twice(
     # dispatched, rectified (residents), closed and publicised (notifications app)
     assert kinds == ["resident_progress", "resident_progress", "pass_recheck", "publicise"]
     assert Hazard.objects.get(pk=hazard.pk).status == "closed"
+
+
+def test_the_inbox_of_a_resident_is_in_the_phone_app_and_links_there(
+    personas: Any, django_capture_on_commit_callbacks: Any
+) -> None:
+    with django_capture_on_commit_callbacks(execute=True):
+        hazard = close_and_publicise(report(personas.resident), personas)
+    # the notifications app links closing/publicising to the workbench page ...
+    assert Notification.objects.filter(
+        recipient=personas.resident, link=f"/hazards/{hazard.pk}/"
+    ).exists()
+    page = client_for(personas.resident).get("/inbox/").content.decode()
+    # ... which a resident follows into the phone app
+    assert 'class="m-tabs"' in page
+    links = set(re.findall(r'<a href="(/[^"]*/\d+/)"><strong>', page))
+    assert links == {f"/m/reports/{hazard.pk}/"}
+    # staff keep the workbench
+    staff_page = client_for(personas.safety_officer).get("/inbox/").content.decode()
+    assert 'class="m-tabs"' not in staff_page
