@@ -316,3 +316,49 @@ def test_someone_without_an_account_reports_where_the_locality_allows_it(
     assert hazard.code in sent.inner_text()
     assert sent.locator("a.queue-link").count() == 0  # nothing to follow without an account
     context.close()
+
+
+def test_after_logout_the_phone_forgets_the_pages_kept_for_that_person(
+    browser: Any, live_server: Any, personas: Any
+) -> None:
+    from anxin.hazards import actions as hazard_actions
+
+    base = live_server.url
+    hazard_actions.report_hazard(
+        reporter=personas.resident,
+        category="0101",
+        lat=POINT["latitude"],
+        lng=POINT["longitude"],
+        title="王家门口的纸箱",
+    )
+    context = phone(browser)
+    page = context.new_page()
+    log_in(page, base, personas.resident.username)
+    open_report_page(page, base)
+    page.goto(f"{base}/m/")
+    assert "王家门口的纸箱" in page.inner_text("#my-reports")
+    kept = "async () => (await caches.match('/m/', {ignoreVary: true})) !== undefined"
+    page.wait_for_function(kept)
+
+    page.goto(f"{base}/m/profile/")
+    page.click("#m-logout-form button[type=submit]")
+    page.wait_for_url(f"{base}/m/login/**")
+    page.wait_for_function(
+        """async () => {
+            for (const name of await caches.keys()) {
+                const cache = await caches.open(name);
+                for (const request of await cache.keys()) {
+                    if (new URL(request.url).pathname.startsWith('/m/')) return false;
+                }
+            }
+            return true;
+        }"""
+    )
+    context.set_offline(True)
+    try:
+        page.goto(f"{base}/m/")
+        shown = page.content()
+    except Exception:  # noqa: BLE001 - no page at all offline is what we want
+        shown = ""
+    assert "王家门口的纸箱" not in shown
+    context.close()

@@ -114,6 +114,31 @@ function cacheFirst(request) {
   });
 }
 
+// The first page shown signed out after a logout: drop every /m/ page kept for
+// whoever used this phone before (their reports, their name, the report page
+// with their queue); the static files stay.
+self.addEventListener("message", function (event) {
+  if (!event.data || event.data.type !== "forget-pages") {
+    return;
+  }
+  event.waitUntil(
+    caches.open(CACHE).then(function (cache) {
+      return cache.keys().then(function (requests) {
+        return Promise.all(
+          requests
+            .filter(function (request) {
+              var path = new URL(request.url).pathname;
+              return path.indexOf(CONFIG.scope) === 0;
+            })
+            .map(function (request) {
+              return cache.delete(request);
+            })
+        );
+      });
+    })
+  );
+});
+
 self.addEventListener("fetch", function (event) {
   var request = event.request;
   if (request.method !== "GET") {
