@@ -18,10 +18,7 @@ from anxin.ratings.models import Rating
 from anxin.ratings.tests.helpers import closed
 from anxin.taxonomy.models import Category
 from anxin.testing.factories import Personas, Tree, ensure_taxonomy
-from tests.browser.conftest import (
-    SCREENSHOTS,
-    browser,  # noqa: F401  (the shared Chromium fixture)
-)
+from tests.browser.conftest import SCREENSHOTS
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -34,7 +31,7 @@ def media(settings: Any, tmp_path: Any) -> None:
 
 
 @pytest.fixture
-def phone(browser: Any, live_server: Any) -> Iterator[Any]:  # noqa: F811
+def phone(browser: Any, live_server: Any) -> Iterator[Any]:
     context = browser.new_context(locale="en-US", viewport=PHONE, is_mobile=True, has_touch=True)
     context.set_default_timeout(15_000)
     yield context
