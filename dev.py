@@ -325,6 +325,7 @@ def demo(port: int, worker: bool) -> int:
                 "",
                 "Anxin demo is running (Ctrl-C stops it)",
                 f"  site       {base}/",
+                f"  phone app  {base}/m/  (residents; report offline at {base}/m/report/)",
                 f"  admin      {base}/admin/",
                 f"  API        {base}/api/v1/",
                 f"  API docs   {base}/api/docs/",
