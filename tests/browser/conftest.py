@@ -27,6 +27,29 @@ CHROMIUM_ARGS = [
     "--disable-sync",
 ]
 SCREENSHOTS = Path(__file__).resolve().parents[2] / "test-artifacts" / "screenshots"
+PHONE = {"width": 375, "height": 812}
+# grid A1a, building 1 of the test tree (anxin.testing.factories.Tree)
+PHONE_POSITION = {"latitude": 30.015, "longitude": 120.007}
+
+
+def phone_context(browser: Any, near: dict[str, float] = PHONE_POSITION) -> Any:
+    """A phone: 375×812, touch, Simplified Chinese, its location granted at ``near``."""
+    context = browser.new_context(
+        locale="zh-CN",
+        viewport=PHONE,
+        is_mobile=True,
+        has_touch=True,
+        geolocation=near,
+        permissions=["geolocation"],
+    )
+    context.set_default_timeout(15_000)
+    return context
+
+
+def shoot_phone(page: Any, name: str) -> None:
+    """A full-page screenshot at phone width, into test-artifacts/screenshots/."""
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(SCREENSHOTS / f"{name}-375.png"), full_page=True)
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:

@@ -15,12 +15,12 @@ from anxin.hazards.models import Attachment, Hazard
 from anxin.residents.models import LocalityPolicy
 from anxin.testing.factories import TEST_PASSWORD
 from anxin.testing.media import jpeg_bytes
-from tests.browser.conftest import SCREENSHOTS
+from tests.browser.conftest import PHONE_POSITION, shoot_phone
+from tests.browser.conftest import phone_context as phone
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
-PHONE = {"width": 375, "height": 812}
-POINT = {"latitude": 30.015, "longitude": 120.007}  # grid A1a of the test tree
+POINT = PHONE_POSITION  # grid A1a of the test tree
 SYNC_TIMEOUT_MS = 30_000
 
 
@@ -37,19 +37,6 @@ def photos(tmp_path: Path) -> list[Path]:
         path.write_bytes(jpeg_bytes(colour=colour, size=(320, 240)))
         paths.append(path)
     return paths
-
-
-def phone(browser: Any, near: dict[str, float] = POINT) -> Any:
-    context = browser.new_context(
-        locale="zh-CN",
-        viewport=PHONE,
-        is_mobile=True,
-        has_touch=True,
-        geolocation=near,
-        permissions=["geolocation"],
-    )
-    context.set_default_timeout(15_000)
-    return context
 
 
 def log_in(page: Any, base: str, username: str) -> None:
@@ -108,8 +95,7 @@ def wait_for_items(page: Any, state: str, count: int, timeout: int = SYNC_TIMEOU
 
 
 def shoot(page: Any, name: str) -> None:
-    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
-    page.screenshot(path=str(SCREENSHOTS / f"offline-capture-{name}-375.png"), full_page=True)
+    shoot_phone(page, f"offline-capture-{name}")
 
 
 def offline_round(
@@ -358,7 +344,7 @@ def test_after_logout_the_phone_forgets_the_pages_kept_for_that_person(
     try:
         page.goto(f"{base}/m/")
         shown = page.content()
-    except Exception:  # noqa: BLE001 - no page at all offline is what we want
+    except Exception:
         shown = ""
     assert "王家门口的纸箱" not in shown
     context.close()

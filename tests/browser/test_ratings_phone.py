@@ -18,11 +18,9 @@ from anxin.ratings.models import Rating
 from anxin.ratings.tests.helpers import closed
 from anxin.taxonomy.models import Category
 from anxin.testing.factories import Personas, Tree, ensure_taxonomy
-from tests.browser.conftest import SCREENSHOTS
+from tests.browser.conftest import PHONE, shoot_phone
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
-
-PHONE = {"width": 375, "height": 812}
 
 
 @pytest.fixture(autouse=True)
@@ -47,8 +45,7 @@ def logged_in(context: Any, live_server: Any, user: Any) -> Any:
 
 
 def shoot(page: Any, name: str) -> None:
-    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
-    page.screenshot(path=str(SCREENSHOTS / f"resident-{name}-375.png"), full_page=True)
+    shoot_phone(page, f"resident-{name}")
 
 
 def test_rate_on_the_phone_then_points_and_campaigns(phone: Any, live_server: Any) -> None:

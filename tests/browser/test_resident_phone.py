@@ -23,12 +23,11 @@ from anxin.points.models import PointEntry
 from anxin.ratings.models import Rating
 from anxin.testing.factories import TEST_PASSWORD
 from anxin.testing.media import jpeg_bytes, photo
-from tests.browser.conftest import SCREENSHOTS
+from tests.browser.conftest import phone_context as phone
+from tests.browser.conftest import shoot_phone
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
-PHONE = {"width": 375, "height": 812}
-POINT = {"latitude": 30.015, "longitude": 120.007}  # grid A1a, building 1 of the test tree
 MOBILE = "13912345678"
 NAME = "赵安心"
 PASSWORD = "Safe-home-2026"
@@ -39,22 +38,8 @@ def media(settings: Any, tmp_path: Any) -> None:
     settings.MEDIA_ROOT = tmp_path / "media"
 
 
-def phone(browser: Any, near: dict[str, float] = POINT) -> Any:
-    context = browser.new_context(
-        locale="zh-CN",
-        viewport=PHONE,
-        is_mobile=True,
-        has_touch=True,
-        geolocation=near,
-        permissions=["geolocation"],
-    )
-    context.set_default_timeout(15_000)
-    return context
-
-
 def shoot(page: Any, name: str) -> None:
-    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
-    page.screenshot(path=str(SCREENSHOTS / f"resident-{name}-375.png"), full_page=True)
+    shoot_phone(page, f"resident-{name}")
 
 
 def sign_up(page: Any, base: str, building_id: int) -> None:

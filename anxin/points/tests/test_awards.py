@@ -3,7 +3,6 @@ campaign — each once, never for a rejected or merged report."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from datetime import timedelta
 from typing import Any
 
@@ -11,7 +10,7 @@ import pytest
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.http import Http404
-from django.utils import timezone, translation
+from django.utils import timezone
 
 from anxin.hazards.models import HazardEvent
 from anxin.hazards.tasks import hazard_changed
@@ -24,16 +23,6 @@ from anxin.ratings.tests.helpers import closed
 from anxin.testing.media import photo
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture(autouse=True)
-def media(settings: Any, tmp_path: Any) -> Iterator[None]:
-    """Media in a temporary folder; English messages (the assertions read them),
-    whatever the catalogues hold."""
-    settings.MEDIA_ROOT = tmp_path
-    settings.LANGUAGE_CODE = "en"
-    with translation.override("en"):
-        yield
 
 
 def ledger_of(user: Any) -> list[tuple[str, int, Any]]:

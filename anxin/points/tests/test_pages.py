@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from datetime import timedelta
 from typing import Any
 
 import pytest
-from django.utils import timezone, translation
+from django.utils import timezone
 
 from anxin.points import actions
 from anxin.points.models import Campaign, CampaignParticipation, PointEntry
@@ -15,16 +14,6 @@ from anxin.ratings import actions as rating_actions
 from anxin.ratings.tests.helpers import closed
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture(autouse=True)
-def media(settings: Any, tmp_path: Any) -> Iterator[None]:
-    """Media in a temporary folder; English messages (the assertions read them),
-    whatever the catalogues hold."""
-    settings.MEDIA_ROOT = tmp_path
-    settings.LANGUAGE_CODE = "en"
-    with translation.override("en"):
-        yield
 
 
 def campaign_in(area: Any, **kwargs: Any) -> Campaign:

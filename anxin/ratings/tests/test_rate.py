@@ -2,13 +2,11 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
 from django.core.exceptions import PermissionDenied
 from django.http import Http404
-from django.utils import translation
 
 from anxin.hazards import actions as hazard_actions
 from anxin.hazards.models import Hazard
@@ -20,16 +18,6 @@ from anxin.ratings.selectors import rating_context
 from anxin.ratings.tests.helpers import POINT_A1A, closed, reported
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture(autouse=True)
-def media(settings: Any, tmp_path: Any) -> Iterator[None]:
-    """Media in a temporary folder; English messages (the assertions read them),
-    whatever the catalogues hold."""
-    settings.MEDIA_ROOT = tmp_path
-    settings.LANGUAGE_CODE = "en"
-    with translation.override("en"):
-        yield
 
 
 # --- the action ----------------------------------------------------------------------------

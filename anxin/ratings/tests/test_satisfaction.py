@@ -17,11 +17,6 @@ from anxin.testing.factories import UserFactory, member
 pytestmark = pytest.mark.django_db
 
 
-@pytest.fixture(autouse=True)
-def media(settings: Any, tmp_path: Any) -> None:
-    settings.MEDIA_ROOT = tmp_path
-
-
 def resident() -> User:
     return member(UserFactory(), role="resident")
 
