@@ -285,6 +285,9 @@ ATTACHMENT_MAX_VOICE_BYTES = env_int("ATTACHMENT_MAX_VOICE_BYTES", 10_000_000)
 ATTACHMENTS_PER_REQUEST = env_int("ATTACHMENTS_PER_REQUEST", 9)
 # Radius (m) within which a named place counts as a hazard's nearest place.
 NEAREST_PLACE_RADIUS_M = env_int("NEAREST_PLACE_RADIUS_M", 500)
+# Reports without an account (where a locality allows them) one network address
+# may file in an hour; more are answered 429 and stay queued on the phone.
+ANONYMOUS_REPORTS_PER_HOUR = env_int("ANONYMOUS_REPORTS_PER_HOUR", 10)
 
 # --- Map page ----------------------------------------------------------------------------
 # An optional tile layer under the org tree's polygons, e.g. AMap

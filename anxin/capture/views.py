@@ -27,7 +27,9 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.csrf import ensure_csrf_cookie
 from django.views.decorators.http import require_GET, require_POST
 
+from anxin.accounts.actions import client_ip
 from anxin.accounts.choices import Role
+from anxin.capture import actions as capture_actions
 from anxin.capture import selectors
 from anxin.capture.forms import (
     AnonymousReportForm,
@@ -285,7 +287,8 @@ def submit(request: HttpRequest) -> JsonResponse:
 
     Answers like the API: 201 with the new file, 200 with the first file for a
     repeated Idempotency-Key, 400 with field messages, 403 where anonymous
-    reports are not accepted (log in or sign up instead)."""
+    reports are not accepted (log in or sign up instead), 429 when one network
+    address has filed ``ANONYMOUS_REPORTS_PER_HOUR`` of them in the last hour."""
     form = AnonymousReportForm(request.POST)
     if not form.is_valid():
         return _bad(form_errors(form))
@@ -312,6 +315,20 @@ def submit(request: HttpRequest) -> JsonResponse:
             )
     files = request.FILES.getlist("attachments")
     key = (request.headers.get("Idempotency-Key") or "").strip()[:64] or None
+    address = client_ip(request)
+    replay = bool(key) and Hazard.objects.filter(idempotency_key=key).exists()
+    if reporter is None and not replay and not capture_actions.anonymous_quota_left(address):
+        # 429: the phone keeps the report queued and sends it again later.
+        return _json(
+            {
+                "detail": _(
+                    "Too many reports without an account came from this network in the "
+                    "last hour. Your report is kept and will be sent later, or log in."
+                ),
+                "code": "too_many_anonymous_reports",
+            },
+            status=429,
+        )
     try:
         result = actions.report_hazard(
             reporter=reporter,
@@ -329,6 +346,8 @@ def submit(request: HttpRequest) -> JsonResponse:
     except HazardValidationError as exc:
         return _bad({k: [str(m) for m in v] for k, v in exc.message_dict.items()})
     hazard: Hazard = result.hazard
+    if reporter is None and result.created:
+        capture_actions.record_anonymous_report(hazard, address)
     return _json(
         {
             "id": hazard.pk,

@@ -29,6 +29,7 @@ from anxin.hazards.attachments import BlurError, blurred_copy
 from anxin.hazards.models import Attachment
 from anxin.residents.choices import (
     CODE_DAILY_LIMIT,
+    CODE_IP_HOURLY_LIMIT,
     CODE_LENGTH,
     CODE_MAX_TRIES,
     CODE_RESEND_SECONDS,
@@ -119,7 +120,8 @@ def request_signup_code(mobile: str, request: HttpRequest | None = None) -> Code
     """Send a new one-time code to ``mobile`` (not yet registered).
 
     At most one code per number every ``CODE_RESEND_SECONDS`` and
-    ``CODE_DAILY_LIMIT`` a day. Raises SignupError naming the field ``mobile``."""
+    ``CODE_DAILY_LIMIT`` a day, and ``CODE_IP_HOURLY_LIMIT`` an hour from one
+    address. Raises SignupError naming the field ``mobile``."""
     mobile = normalise_mobile(mobile)
     _check_mobile(mobile)
     now = timezone.now()
@@ -149,13 +151,26 @@ def request_signup_code(mobile: str, request: HttpRequest | None = None) -> Code
                 _("Too many codes were sent to this number today. Try again tomorrow."),
                 "daily_limit",
             )
+        ip_address = client_ip(request)
+        if (
+            ip_address
+            and SignupCode.objects.filter(
+                ip_address=ip_address, created_at__gte=now - timedelta(hours=1)
+            ).count()
+            >= CODE_IP_HOURLY_LIMIT
+        ):
+            raise _error(
+                "mobile",
+                _("Too many codes were asked for from this network. Try again in an hour."),
+                "address_limit",
+            )
         code = f"{secrets.randbelow(10**CODE_LENGTH):0{CODE_LENGTH}d}"
         row = SignupCode.objects.create(
             mobile=mobile,
             code_hash=_hash(mobile, code),
             created_at=now,
             expires_at=now + CODE_TTL,
-            ip_address=client_ip(request),
+            ip_address=ip_address,
         )
     if not _send_sms(mobile, sms_text(code)):
         row.delete()  # not sent: the person may ask again at once

@@ -17,6 +17,7 @@ CODE_TTL = timedelta(minutes=10)
 CODE_MAX_TRIES = 5  # wrong tries per code; then a new code is needed
 CODE_RESEND_SECONDS = 60  # at most one new code per number in this many seconds
 CODE_DAILY_LIMIT = 10  # codes per number in 24 hours (protects people from SMS floods)
+CODE_IP_HOURLY_LIMIT = 20  # codes asked from one address in an hour (protects the SMS budget)
 
 # --- what a hazard's status means to the resident who reported or follows it -------------
 PLAIN_STATUS: dict[str, Promise] = {

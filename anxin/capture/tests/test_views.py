@@ -8,10 +8,12 @@ from datetime import timedelta
 from typing import Any
 
 import pytest
+import time_machine
 from django.contrib.staticfiles import finders
 from django.test import Client
 from django.utils import timezone
 
+from anxin.capture.models import AnonymousReport
 from anxin.hazards import actions
 from anxin.hazards.models import Attachment, Hazard
 from anxin.residents.models import LocalityPolicy
@@ -313,6 +315,34 @@ def test_anonymous_reports_where_the_locality_allows_them_and_replays(tree: Any)
     where = client.get("/m/report/where/", {"lat": "30.015", "lng": "120.007"}).json()
     assert where["inside"] is True and where["allow_anonymous_reports"] is True
     assert "保俶社区" in where["place"]
+
+
+def test_one_address_files_a_limited_number_of_anonymous_reports_an_hour(
+    tree: Any, personas: Any, settings: Any
+) -> None:
+    settings.ANONYMOUS_REPORTS_PER_HOUR = 2
+    LocalityPolicy.objects.create(area=tree.community_a1, allow_anonymous_reports=True)
+    client = Client(HTTP_ACCEPT_LANGUAGE="en")
+    assert anonymous_post(client, key="q-1").status_code == 201
+    assert anonymous_post(client, key="q-2").status_code == 201
+    refused = anonymous_post(client, key="q-3")
+    assert refused.status_code == 429
+    assert refused.json()["code"] == "too_many_anonymous_reports"
+    assert "Your report is kept" in refused.json()["detail"]
+    assert Hazard.objects.count() == 2
+    # a replay of a report already filed is still answered with its file
+    assert anonymous_post(client, key="q-1").status_code == 200
+    assert list(AnonymousReport.objects.values_list("ip_address", flat=True)) == [
+        "127.0.0.1",
+        "127.0.0.1",
+    ]
+    # a logged-in resident is not limited by it
+    resident = Client()
+    resident.force_login(personas.resident)
+    assert anonymous_post(resident, key="q-4").status_code == 201
+    with time_machine.travel(timezone.now() + timedelta(minutes=61), tick=False):
+        assert anonymous_post(client, key="q-3").status_code == 201
+    assert Hazard.objects.count() == 4
 
 
 def test_anonymous_bad_input_changes_nothing(tree: Any) -> None:

@@ -314,6 +314,19 @@ def test_daily_limit_protects_a_number_from_floods(tree: Any, sms_log: Any) -> N
     assert len(sms_log) == 10
 
 
+def test_one_address_cannot_spend_the_sms_budget_on_many_numbers(tree: Any, sms_log: Any) -> None:
+    client = client_for()  # every request comes from 127.0.0.1
+    numbers = [f"1390000{i:04d}" for i in range(21)]
+    for number in numbers[:20]:
+        assert send_code(client, mobile=number)["HX-Trigger"] == "anxin-code-sent"
+    response = send_code(client, mobile=numbers[20])
+    assert "Too many codes were asked for from this network." in field_errors(response, "mobile")
+    assert len(sms_log) == 20
+    assert not SignupCode.objects.filter(mobile=numbers[20]).exists()
+    with time_machine.travel(timezone.now() + timedelta(minutes=61), tick=False):
+        assert send_code(client, mobile=numbers[20])["HX-Trigger"] == "anxin-code-sent"
+
+
 def test_sms_gateway_down_keeps_nothing_and_says_so(tree: Any, settings: Any, sms_log: Any) -> None:
     settings.SMS_BACKEND = "http"
     settings.SMS_HTTP_URL = "http://127.0.0.1:9/"  # nothing listens on the discard port
