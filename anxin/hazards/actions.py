@@ -17,7 +17,8 @@ import h3
 from django.conf import settings
 from django.core.files.uploadedfile import UploadedFile
 from django.db import IntegrityError, connection, transaction
-from django.db.models import F
+from django.db.models import F, Model
+from django.db.models.signals import post_save, pre_save
 from django.http import Http404
 from django.utils import timezone
 from django.utils.dateparse import parse_date, parse_datetime
@@ -90,20 +91,69 @@ def _event(
     role: str = "",
     at: datetime | None = None,
     internal: bool = False,
+    plain_insert: bool = False,
 ) -> HazardEvent:
-    return HazardEvent.objects.create(
-        hazard=hazard,
-        kind=kind,
-        action=action,
-        actor=actor,
-        actor_role=role or _primary_role(actor),
-        from_status=from_status,
-        to_status=to_status,
-        reason=reason,
-        data=data or {},
-        is_internal=internal,
-        created_at=at or timezone.now(),
-    )
+    values = {
+        "hazard": hazard,
+        "kind": kind,
+        "action": action,
+        "actor": actor,
+        "actor_role": role or _primary_role(actor),
+        "from_status": from_status,
+        "to_status": to_status,
+        "reason": reason,
+        "data": data or {},
+        "is_internal": internal,
+        "created_at": at or timezone.now(),
+    }
+    if plain_insert:  # the report's hot path
+        event = HazardEvent(**values)
+        _insert_new(event)
+        return event
+    return HazardEvent.objects.create(**values)
+
+
+# Per (model, database vendor): the INSERT statement and its fields.
+_insert_statements: dict[tuple[type[Model], str], tuple[str, list[Any]]] = {}
+
+
+def _insert_new(obj: Hazard | HazardEvent) -> None:
+    """INSERT a new hazard or event row as ``obj.save(force_insert=True)`` would:
+    the same columns, and each value as the ORM prepares it (``pre_save`` — e.g.
+    ``auto_now`` — then ``get_db_prep_save``), in one prepared statement; the
+    primary key is set on ``obj``. For the report's hot path: it skips only the
+    ORM's per-call statement building. With a save signal connected to the
+    model, it saves through the ORM so that the receivers run."""
+    model = type(obj)
+    assert obj.pk is None and obj._state.adding, "only new rows"
+    if pre_save.has_listeners(model) or post_save.has_listeners(model):
+        obj.save(force_insert=True)
+        return
+    key = (model, connection.vendor)
+    statement = _insert_statements.get(key)
+    if statement is None:
+        meta = model._meta
+        fields = [f for f in meta.local_concrete_fields if not f.primary_key and not f.generated]
+        if any(hasattr(f, "get_placeholder") for f in fields) or (
+            not connection.features.can_return_columns_from_insert
+        ):
+            obj.save(force_insert=True)
+            return
+        quote = connection.ops.quote_name
+        statement = (
+            f"INSERT INTO {quote(meta.db_table)} ({', '.join(quote(f.column) for f in fields)}) "
+            f"VALUES ({', '.join(['%s'] * len(fields))}) RETURNING {quote(meta.pk.column)}",
+            fields,
+        )
+        _insert_statements[key] = statement
+    sql, fields = statement
+    obj._prepare_related_fields_for_save(operation_name="save")  # as save() does
+    params = [f.get_db_prep_save(f.pre_save(obj, True), connection=connection) for f in fields]
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        (obj.pk,) = cursor.fetchone()
+    obj._state.adding = False
+    obj._state.db = connection.alias
 
 
 def _after_commit(hazard_id: int, kind: str, events: Sequence[HazardEvent]) -> None:
@@ -122,13 +172,31 @@ def _after_commit(hazard_id: int, kind: str, events: Sequence[HazardEvent]) -> N
     )
 
 
-def _next_in_sequence(key: str) -> int:
-    """Gap-free: the counter row is updated (and so locked) inside the caller's
-    transaction; a rollback gives the number back. One round trip where the
-    database can return the updated value."""
-    value = _increment_returning(key)
-    if value is not None:
-        return value
+def _next_in_sequences(*keys: str) -> list[int]:
+    """Gap-free counters: the next number of each (distinct keys), in one round trip where
+    the database can upsert and return: INSERT … ON CONFLICT DO UPDATE …
+    RETURNING creates a missing counter at 1 and increments an existing one
+    under its row lock, inside the caller's transaction (a rollback gives the
+    numbers back). Rows are locked in the order given."""
+    if connection.vendor == "postgresql" or (
+        connection.vendor == "sqlite" and sqlite3.sqlite_version_info >= (3, 35)
+    ):
+        table = connection.ops.quote_name(SequenceCounter._meta.db_table)
+        with connection.cursor() as cursor:
+            cursor.execute(
+                f"INSERT INTO {table} (key, value) VALUES "
+                + ", ".join(["(%s, 1)"] * len(keys))
+                + f" ON CONFLICT (key) DO UPDATE SET value = {table}.value + 1"
+                " RETURNING key, value",
+                list(keys),
+            )
+            values = dict(cursor.fetchall())
+        return [int(values[key]) for key in keys]
+    return [_next_in_sequence_orm(key) for key in keys]
+
+
+def _next_in_sequence_orm(key: str) -> int:
+    """Older SQLite: UPDATE, create the row if missing, then read it back."""
     updated = SequenceCounter.objects.filter(key=key).update(value=F("value") + 1)
     if not updated:
         try:
@@ -138,21 +206,6 @@ def _next_in_sequence(key: str) -> int:
         except IntegrityError:  # created concurrently: take the next number
             SequenceCounter.objects.filter(key=key).update(value=F("value") + 1)
     return int(SequenceCounter.objects.get(key=key).value)
-
-
-def _increment_returning(key: str) -> int | None:
-    """UPDATE … RETURNING (PostgreSQL, SQLite ≥ 3.35); None when the row is
-    missing or the database cannot return it."""
-    if connection.vendor == "sqlite" and sqlite3.sqlite_version_info < (3, 35):
-        return None
-    table = connection.ops.quote_name(SequenceCounter._meta.db_table)
-    with connection.cursor() as cursor:
-        cursor.execute(
-            f"UPDATE {table} SET value = value + 1 WHERE key = %s RETURNING value",
-            [key],
-        )
-        row = cursor.fetchone()
-    return int(row[0]) if row else None
 
 
 def _load_grid_workers() -> dict[int, int]:
@@ -274,7 +327,9 @@ def report_hazard(
 
     The hot path of the platform: the point is resolved by the in-process
     spatial index (areas and named places, no query), and the write is one
-    short transaction (two counters, the file, its first event, the outbox row).
+    short transaction of four statements (both counters in one upsert, the
+    file and its first event each by a prepared INSERT, the outbox row); the
+    duplicate candidates are then read in one SELECT.
     A repeated ``idempotency_key`` returns the file made the first time.
     """
     now = timezone.now()
@@ -359,12 +414,13 @@ def report_hazard(
     missing = completeness(hazard, len(checked))
     try:
         with transaction.atomic():
-            seq = _next_in_sequence(f"code:{owner.code}:{main.code}")
-            machine_seq = _next_in_sequence(f"machine:{counted.code}:{cat.code}:{day}")
+            seq, machine_seq = _next_in_sequences(
+                f"code:{owner.code}:{main.code}", f"machine:{counted.code}:{cat.code}:{day}"
+            )
             level_word = COLOUR_LEVEL_WORD[colour]
             hazard.code = f"{owner.name}-{main.name_zh}-{level_word}-{seq:03d}"
             hazard.machine_code = f"{counted.code}-{cat.code}-{day}-{machine_seq:04d}"
-            hazard.save(force_insert=True)
+            _insert_new(hazard)
             event = _event(
                 hazard,
                 EventKind.TRANSITION,
@@ -373,6 +429,7 @@ def report_hazard(
                 to_status=Status.REPORTED,
                 data={"missing": missing, "source": hazard.source},
                 at=now,
+                plain_insert=True,
             )
             stored = _store_files(hazard, checked, reporter, event)
             _after_commit(hazard.pk, "reported", [event])
@@ -391,13 +448,16 @@ def report_hazard(
                 {"idempotency_key": [_("This key was used for another report.")]}
             ) from None
         return ReportResult(hazard=existing, created=False)
-    from anxin.hazards.selectors import duplicate_candidates
+    from anxin.hazards.selectors import DUPLICATE_SUMMARY_FIELDS, duplicate_candidates
 
     return ReportResult(
         hazard=hazard,
         created=True,
         missing=missing,
-        duplicates=duplicate_candidates(hazard, visible_to=reporter),
+        # What the reporter is shown of each (one query; other fields load on access).
+        duplicates=duplicate_candidates(
+            hazard, visible_to=reporter, fields=DUPLICATE_SUMMARY_FIELDS
+        ),
         attachments=stored,
     )
 

@@ -3,11 +3,15 @@
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
 from datetime import datetime, timedelta
 from typing import Any
 
 import h3
+from django.core.exceptions import EmptyResultSet
+from django.db import connection
 from django.db.models import QuerySet
+from django.db.models.sql import Query
 
 from anxin.areas.spatial import distance_m
 from anxin.hazards.choices import OPEN_STATUSES
@@ -15,11 +19,24 @@ from anxin.hazards.models import Hazard, HazardEvent
 
 
 def cells_within(lat: float, lng: float, radius_m: float) -> tuple[int, list[str]]:
-    """H3 cells (res 9 or 11) covering a disc: a cheap indexed pre-filter."""
+    """H3 cells (res 9 or 11) that can hold a point within ``radius_m`` of a point:
+    a cheap indexed pre-filter. A point of a cell lies within the cell's
+    circumradius of its centre, so the cells kept are those whose centre lies
+    within the radius plus that (with a margin for neighbours of another size)."""
     resolution = 11 if radius_m <= 100 else 9
-    edge = h3.average_hexagon_edge_length(resolution, unit="m")
-    rings = max(1, math.ceil(radius_m / (edge * 1.5)) + 1)
-    return resolution, list(h3.grid_disk(h3.latlng_to_cell(lat, lng, resolution), rings))
+    origin = h3.latlng_to_cell(lat, lng, resolution)
+    o_lat, o_lng = h3.cell_to_latlng(origin)
+    circumradius = max(
+        distance_m(o_lat, o_lng, v_lat, v_lng) for v_lat, v_lng in h3.cell_to_boundary(origin)
+    )
+    reach = radius_m + 1.25 * circumradius
+    # A cell outside k rings has its centre at least 1.5·(k+1) circumradii away.
+    rings = max(1, math.ceil(reach / (1.5 * circumradius)))
+    return resolution, [
+        cell
+        for cell in h3.grid_disk(origin, rings)
+        if distance_m(lat, lng, *h3.cell_to_latlng(cell)) <= reach
+    ]
 
 
 def nearby_open(
@@ -28,14 +45,38 @@ def nearby_open(
     radius_m: float,
     queryset: QuerySet[Hazard] | None = None,
     limit: int | None = None,
+    fields: Sequence[str] | None = None,
 ) -> list[tuple[Hazard, float]]:
     """Open hazards within ``radius_m`` of a point, nearest first (at most
     ``limit``). H3 cells narrow the search on an index; distances are computed
-    on three columns, and only the hazards returned are loaded whole."""
+    on the coordinates, and only the hazards returned are loaded.
+
+    Without ``fields`` the hazards come whole (with their category, grid and
+    community), loaded by a second query. With ``fields`` there is one query:
+    the candidates' values of those fields are read with their coordinates and
+    the hazards returned carry just them (others load on access)."""
     resolution, cells = cells_within(lat, lng, radius_m)
     field = "h3_r11" if resolution == 11 else "h3_r9"
     queryset = Hazard.objects.all() if queryset is None else queryset
-    rows = queryset.filter(status__in=OPEN_STATUSES, **{f"{field}__in": cells})
+    # No ORDER BY: the order is by distance, below. (An ORDER BY id lets SQLite
+    # prefer an index that yields that order over the narrower one.)
+    rows = queryset.filter(status__in=OPEN_STATUSES, **{f"{field}__in": cells}).order_by()
+    if fields is not None:
+        # In the model's field order, as Model.from_db expects.
+        wanted = {"id", "lat", "lng", *fields}
+        names = [f.attname for f in Hazard._meta.concrete_fields if f.attname in wanted]
+        at_lat, at_lng = names.index("lat"), names.index("lng")
+        found = sorted(
+            (
+                (d, values)
+                for values in rows.values_list(*names)
+                if (d := distance_m(lat, lng, values[at_lat], values[at_lng])) <= radius_m
+            ),
+            key=lambda item: (item[0], item[1][0]),  # id is the first field
+        )
+        if limit is not None:
+            found = found[:limit]
+        return [(Hazard.from_db(rows.db, names, values), d) for d, values in found]
     near = sorted(
         (d, pk)
         for pk, h_lat, h_lng in rows.values_list("pk", "lat", "lng")
@@ -51,13 +92,26 @@ def nearby_open(
     return [(loaded[pk], d) for d, pk in near if pk in loaded]
 
 
-# How many duplicate candidates a reporter is shown, nearest first.
+# How many duplicate candidates a reporter is shown, nearest first, and what of each.
 DUPLICATES_SHOWN = 10
+DUPLICATE_SUMMARY_FIELDS = (
+    "id",
+    "code",
+    "title",
+    "status",
+    "risk_colour",
+    "lat",
+    "lng",
+    "reported_at",
+)
 
 
-def duplicate_candidates(hazard: Hazard, visible_to: Any = "everyone") -> list[Hazard]:
+def duplicate_candidates(
+    hazard: Hazard, visible_to: Any = "everyone", fields: Sequence[str] | None = None
+) -> list[Hazard]:
     """Open hazards of the same subclass within its duplicate radius and window,
-    nearest first; with ``visible_to`` a user, only those that user may see."""
+    nearest first; with ``visible_to`` a user, only those that user may see.
+    ``fields``: load just these, in one statement (see ``nearby_open``)."""
     category = hazard.category
     since = hazard.reported_at - timedelta(days=category.duplicate_window_days)
     base = (
@@ -65,13 +119,97 @@ def duplicate_candidates(hazard: Hazard, visible_to: Any = "everyone") -> list[H
         if visible_to == "everyone"
         else Hazard.objects.restrict(visible_to, "view")
     )
+    if fields is not None:
+        found = _nearby_in_scope(hazard, base, since, fields)
+        if found is not None:
+            return found
     queryset = base.filter(category=category, reported_at__gte=since).exclude(pk=hazard.pk)
     return [
         h
         for h, _d in nearby_open(
-            hazard.lat, hazard.lng, category.duplicate_radius_m, queryset, limit=DUPLICATES_SHOWN
+            hazard.lat,
+            hazard.lng,
+            category.duplicate_radius_m,
+            queryset,
+            limit=DUPLICATES_SHOWN,
+            fields=fields,
         )
     ]
+
+
+def _nearby_in_scope(
+    hazard: Hazard, scoped: QuerySet[Hazard], since: datetime, fields: Sequence[str]
+) -> list[Hazard] | None:
+    """``duplicate_candidates`` with ``fields`` in one SELECT written here around
+    the scope's own WHERE clause (compiled from ``scoped``, the queryset
+    ``restrict`` returned), instead of the ORM assembling the six other filters
+    on every report: the same rows, nearest first. None when the scope needs a
+    join or DISTINCT (the caller then lets the ORM build the query)."""
+    query = scoped.query
+    if query.is_empty():
+        return []
+    meta = Hazard._meta
+    table = meta.db_table
+    # Aliases of joins the ORM set up but trimmed have no references: not joined.
+    if query.distinct or any(
+        alias != table and query.alias_refcount[alias] for alias in query.alias_map
+    ):
+        return None
+    if query.where:
+        try:
+            scope_sql, scope_params = query.get_compiler(connection=connection).compile(query.where)
+        except EmptyResultSet:
+            return []
+    else:
+        scope_sql, scope_params = "", []
+    category = hazard.category
+    radius = category.duplicate_radius_m
+    resolution, cells = cells_within(hazard.lat, hazard.lng, radius)
+    quote = connection.ops.quote_name
+    by_attname = {f.attname: f for f in meta.concrete_fields}
+
+    def column(attname: str) -> str:
+        return f"{quote(table)}.{quote(str(by_attname[attname].column))}"
+
+    wanted = {"id", "lat", "lng", *fields}
+    selected = [f for f in meta.concrete_fields if f.attname in wanted]  # from_db's order
+    names = [f.attname for f in selected]
+    sql = (
+        f"SELECT {', '.join(column(n) for n in names)} FROM {quote(table)} WHERE "
+        + (f"({scope_sql}) AND " if scope_sql else "")
+        + f"{column('category_id')} = %s AND {column('reported_at')} >= %s"
+        f" AND {column('id')} <> %s"
+        f" AND {column('status')} IN ({', '.join(['%s'] * len(OPEN_STATUSES))})"
+        f" AND {column('h3_r11' if resolution == 11 else 'h3_r9')}"
+        f" IN ({', '.join(['%s'] * len(cells))})"
+    )
+    params = [
+        *scope_params,
+        category.pk,
+        connection.ops.adapt_datetimefield_value(since),
+        hazard.pk,
+        *(str(s) for s in OPEN_STATUSES),
+        *cells,
+    ]
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        rows = cursor.fetchall()
+    # Coordinates are plain floats; the other values are converted as the ORM
+    # converts them, and only for the rows kept.
+    at_lat, at_lng = names.index("lat"), names.index("lng")
+    near = sorted(
+        (d, row)
+        for row in rows
+        if (d := distance_m(hazard.lat, hazard.lng, row[at_lat], row[at_lng])) <= radius
+    )[:DUPLICATES_SHOWN]
+    if not near:
+        return []
+    compiler = connection.ops.compiler("SQLCompiler")(Query(Hazard), connection, None)
+    converters = compiler.get_converters([f.get_col(table) for f in selected])
+    kept = [row for _d, row in near]
+    if converters:
+        kept = list(compiler.apply_converters(kept, converters))
+    return [Hazard.from_db(connection.alias, names, row) for row in kept]
 
 
 def due_for_sweep(now: datetime) -> QuerySet[Hazard]:

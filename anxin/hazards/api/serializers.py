@@ -1,14 +1,25 @@
 from __future__ import annotations
 
+import math
 from typing import Any
 
+from django.core.validators import (
+    MaxLengthValidator,
+    MaxValueValidator,
+    MinLengthValidator,
+    MinValueValidator,
+    ProhibitNullCharactersValidator,
+)
 from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
+from rest_framework.fields import empty
+from rest_framework.validators import ProhibitSurrogateCharactersValidator
 
 from anxin.accounts.api.personal import PersonalDataMixin
 from anxin.accounts.selectors import mask_mobile, mask_name
 from anxin.hazards.choices import Grade, Phase, RiskColour, SourceChannel, Status
 from anxin.hazards.models import Attachment, ExtensionRequest, Hazard, HazardEvent, WhistleCall
+from anxin.hazards.selectors import DUPLICATE_SUMMARY_FIELDS
 
 
 def _is_staff_viewer(context: Any) -> bool:
@@ -246,11 +257,124 @@ class HazardCreateSerializer(serializers.Serializer[dict[str, Any]]):
         child=serializers.FileField(), required=False, max_length=9, allow_empty=True
     )
 
+    @classmethod
+    def validated_or_none(cls, data: Any) -> dict[str, Any] | None:
+        """What ``is_valid()`` would give as ``validated_data`` for a plain JSON
+        report, checked without building the serializer: DRF deep-copies every
+        declared field for each serializer, most of the cost of validating a
+        report. Only input the fields would obviously accept is taken (strings
+        for text, numbers in range, known choices, nothing else present); for
+        anything else — a file, a date, a number as text, a value too long,
+        blank or null — None, and the caller validates with the serializer,
+        whose errors are the answer."""
+        if type(data) is not dict:
+            return None
+        plan = _fast_plan(cls)
+        if plan is None:
+            return None
+        out: dict[str, Any] = {}
+        for name, kind, field in plan:
+            value = data.get(name, _MISSING)
+            if value is _MISSING:
+                if field.required:
+                    return None
+                if field.default is not empty:
+                    if callable(field.default):
+                        return None
+                    out[name] = field.default
+                continue
+            if kind == "char" and type(value) is str:
+                text = value.strip() if field.trim_whitespace else value
+                if not text:
+                    if not field.allow_blank:
+                        return None
+                    out[name] = ""
+                    continue
+                if (field.max_length is not None and len(text) > field.max_length) or (
+                    field.min_length is not None and len(text) < field.min_length
+                ):
+                    return None
+                if "\x00" in text or not _encodable(text):
+                    return None
+                out[name] = text
+            elif kind == "float" and type(value) in (int, float):
+                try:
+                    number = float(value)
+                except OverflowError:
+                    return None
+                if not math.isfinite(number):
+                    return None
+                if (field.min_value is not None and number < field.min_value) or (
+                    field.max_value is not None and number > field.max_value
+                ):
+                    return None
+                out[name] = number
+            elif kind == "choice" and type(value) is str and value != "":
+                if value not in field.choice_strings_to_values:
+                    return None
+                out[name] = field.choice_strings_to_values[value]
+            else:
+                return None
+        return out
+
+
+_MISSING = object()
+_CHAR_VALIDATORS = (
+    MaxLengthValidator,
+    MinLengthValidator,
+    ProhibitNullCharactersValidator,
+    ProhibitSurrogateCharactersValidator,
+)
+_fast_plans: dict[type, list[tuple[str, str, Any]] | None] = {}
+
+
+def _fast_plan(cls: type[serializers.Serializer[Any]]) -> list[tuple[str, str, Any]] | None:
+    """(name, kind, declared field) for ``validated_or_none``, once per class;
+    None when a field or hook needs the serializer itself."""
+    if cls in _fast_plans:
+        return _fast_plans[cls]
+    plan: list[tuple[str, str, Any]] | None = []
+    if cls.validate is not serializers.Serializer.validate:
+        plan = None
+    for name, field in cls._declared_fields.items():  # type: ignore[attr-defined]
+        if plan is None:
+            break
+        if (
+            field.read_only
+            or field.source not in (None, name)
+            or field.allow_null
+            or hasattr(cls, f"validate_{name}")
+        ):
+            plan = None
+        elif type(field) is serializers.CharField and all(
+            isinstance(v, _CHAR_VALIDATORS) for v in field.validators
+        ):
+            plan.append((name, "char", field))
+        elif type(field) is serializers.FloatField and all(
+            isinstance(v, (MaxValueValidator, MinValueValidator)) for v in field.validators
+        ):
+            plan.append((name, "float", field))
+        elif type(field) is serializers.ChoiceField and not field.validators:
+            plan.append((name, "choice", field))
+        else:
+            plan.append((name, "other", field))
+    _fast_plans[cls] = plan
+    return plan
+
+
+def _encodable(text: str) -> bool:
+    """No lone surrogates (ProhibitSurrogateCharactersValidator)."""
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
+
 
 class DuplicateSerializer(serializers.ModelSerializer[Hazard]):
     class Meta:
         model = Hazard
-        fields = ["id", "code", "title", "status", "risk_colour", "lat", "lng", "reported_at"]
+        fields = list(DUPLICATE_SUMMARY_FIELDS)  # what report_hazard loads of each
         read_only_fields = fields
 
 
@@ -283,6 +407,59 @@ class HazardCreatedSerializer(serializers.Serializer[Any]):
         # /district/street/community/grid/…: the grid is the fourth code of the path
         codes = [c for c in result.hazard.area_path.split("/") if c]
         return codes[3] if len(codes) > 3 else None
+
+    def to_representation(self, instance: Any) -> dict[str, Any]:
+        """The fields declared above (they document the answer), written out by
+        hand: this answer is built on every report, and binding DRF's fields
+        (a deep copy per serializer and per duplicate) cost more than the rest.
+        Each value is converted as its declared field would convert it."""
+        hazard = instance.hazard
+        return {
+            "id": int(hazard.pk),
+            "uuid": str(hazard.uuid),
+            "url": self.get_url(instance),
+            "code": _text(hazard.code),
+            "machine_code": _text(hazard.machine_code),
+            "title": _text(hazard.title),
+            "status": _text(hazard.status),
+            "risk_colour": _text(hazard.risk_colour),
+            "grade": _text(hazard.grade),
+            "category_code": _text(hazard.category.code),
+            "grid_code": self.get_grid_code(instance),
+            "reported_at": _MOMENT.to_representation(hazard.reported_at),
+            "verify_deadline": _MOMENT.to_representation(hazard.verify_deadline),
+            "created": bool(instance.created),
+            "missing": [str(m) for m in instance.missing],
+            "duplicates": [_duplicate(h) for h in instance.duplicates],
+            "attachments": (
+                AttachmentSerializer(instance.attachments, many=True, context=self.context).data
+                if instance.attachments
+                else []
+            ),
+        }
+
+
+# Stateless: converts a moment as every DateTimeField of the API does.
+_MOMENT = serializers.DateTimeField()
+
+
+def _text(value: Any) -> str | None:
+    """As a CharField or ChoiceField answers (a field whose value is None is None)."""
+    return None if value is None else str(value)
+
+
+def _duplicate(hazard: Hazard) -> dict[str, Any]:
+    """DuplicateSerializer's answer for one hazard, written out (see above)."""
+    return {
+        "id": int(hazard.pk),
+        "code": _text(hazard.code),
+        "title": _text(hazard.title),
+        "status": _text(hazard.status),
+        "risk_colour": _text(hazard.risk_colour),
+        "lat": None if hazard.lat is None else float(hazard.lat),
+        "lng": None if hazard.lng is None else float(hazard.lng),
+        "reported_at": _MOMENT.to_representation(hazard.reported_at),
+    }
 
 
 class TransitionSerializer(serializers.Serializer[dict[str, Any]]):

@@ -149,9 +149,11 @@ class HazardViewSet(
         """Report a hazard. Answers with what the reporter needs at once (codes,
         missing elements, duplicate candidates, evidence); the whole file is at
         ``url``. A repeated Idempotency-Key answers 200 with the first file."""
-        serializer = HazardCreateSerializer(data=request.data)
-        serializer.is_valid(raise_exception=True)
-        data = dict(serializer.validated_data)
+        data = HazardCreateSerializer.validated_or_none(request.data)
+        if data is None:  # not a plain, obviously valid JSON report: the serializer decides
+            serializer = HazardCreateSerializer(data=request.data)
+            serializer.is_valid(raise_exception=True)
+            data = dict(serializer.validated_data)
         files = data.pop("attachments", [])
         key = request.headers.get("Idempotency-Key") or data.pop("idempotency_key", None)
         reporter: Any = request.user
