@@ -9,11 +9,12 @@ import os
 import queue
 import sqlite3
 import threading
+import time
 from datetime import timedelta
 from typing import Any
 
 from django.conf import settings
-from django.db import IntegrityError, close_old_connections, connection, transaction
+from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 
 from anxin.outbox.models import OutboxMessage
@@ -126,6 +127,10 @@ def relay_one(message_id: int) -> bool:
     return _deliver(message)
 
 
+# How long the relay thread keeps one database connection.
+RELAY_CONNECTION_SECONDS = 60.0
+
+
 class Relayer:
     """Sends freshly committed messages from a background thread of the web
     process, so a report does not wait for the broker. What this thread has not
@@ -139,6 +144,10 @@ class Relayer:
         self._lock = threading.Lock()
 
     def submit(self, message: OutboxMessage) -> None:
+        held = getattr(_request_state, "held", None)
+        if held is not None:  # committed while serving a request: see hold_during_request
+            held.append(message)
+            return
         self._ensure_thread()
         self._queue.put(message)
 
@@ -167,19 +176,54 @@ class Relayer:
         self._thread = None
 
     def _run(self) -> None:
+        opened_at = 0.0
         while True:
             message = self._queue.get()
             if message is None:
                 connection.close()
                 return
             try:
-                close_old_connections()
+                # This one long-lived thread keeps its database connection from one
+                # message to the next (with CONN_MAX_AGE 0, close_old_connections
+                # would open one per message: on SQLite that re-reads the schema
+                # and checkpoints the WAL on close, costing more than the send),
+                # but renews it every RELAY_CONNECTION_SECONDS and after an error.
+                now = time.monotonic()
+                if now - opened_at > RELAY_CONNECTION_SECONDS or (
+                    connection.errors_occurred and not connection.is_usable()
+                ):
+                    connection.close()
+                    opened_at = now
                 _deliver(message)
             except Exception:  # never let the thread die; the relay sweep retries
                 log.exception("outbox: relaying #%s failed", message.pk)
+                connection.close()
 
 
 relayer = Relayer()
+
+# Messages committed while this thread serves a request wait for its end.
+_request_state = threading.local()
+
+
+def hold_during_request(**kwargs: Any) -> None:
+    """``request_started``: from now on this thread's committed messages are
+    handed to the relay thread when the response has been sent, not at once:
+    the relay thread shares the interpreter with the request, and would
+    otherwise run while the request still builds its answer (a report's
+    duplicate search), making the answer later by the relay's work. The
+    messages are in the outbox already; the delay is that of sending the
+    answer."""
+    release_after_request()  # anything a previous request left (never expected)
+    _request_state.held = []
+
+
+def release_after_request(**kwargs: Any) -> None:
+    """``request_finished``: relay what the request committed."""
+    held = getattr(_request_state, "held", None)
+    _request_state.held = None
+    for message in held or ():
+        relayer.submit(message)
 
 
 def relay_pending(limit: int = 500, older_than_seconds: int = 0) -> int:
