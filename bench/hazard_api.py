@@ -4,11 +4,15 @@ Run from the project root:
 
     .venv/bin/python bench/hazard_api.py [--hazards 100000] [--db sqlite|postgres|both]
                                          [--requests 200] [--threads 4]
+                                         [--seeded-sqlite FILE] [--seeded-pg DATABASE]
+                                         [--reports-only]
 
 For each database (a SQLite file in a temporary directory; PostgreSQL database
 ``anxin_bench`` created and dropped on 127.0.0.1:5432 as user ``postgres``):
 
-1. migrate, and seed the demo district with N hazards (``seed_demo --hazards N``);
+1. migrate, and seed the demo district with N hazards (``seed_demo --hazards N``),
+   or start from a copy of a database seeded so earlier (``--seeded-sqlite``,
+   ``--seeded-pg``);
 2. start ONE gunicorn server (``anxin.wsgi:application``, 2 workers, the project's
    gunicorn.conf.py, worker recycling off) with ANXIN_DEMO=1 and
    ANXIN_BENCH_ENDPOINTS=1 on a free 127.0.0.1 port;
@@ -134,7 +138,8 @@ def run_python(env: dict[str, str], code: str, timeout: float = 600) -> Any:
 
 
 @contextmanager
-def postgres_database() -> Iterator[None]:
+def postgres_database(template: str | None = None) -> Iterator[None]:
+    """``anxin_bench``, empty or (``template``) a copy of an already seeded database."""
     import psycopg
 
     def admin(sql: str) -> None:
@@ -142,7 +147,12 @@ def postgres_database() -> Iterator[None]:
             conn.execute(sql)
 
     admin(f"DROP DATABASE IF EXISTS {PG_DATABASE} WITH (FORCE)")
-    admin(f"CREATE DATABASE {PG_DATABASE}")
+    if template:
+        if not re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]*", template):
+            raise SystemExit(f"not a database name: {template!r}")
+        admin(f"CREATE DATABASE {PG_DATABASE} TEMPLATE {template}")
+    else:
+        admin(f"CREATE DATABASE {PG_DATABASE}")
     try:
         yield
     finally:
@@ -443,6 +453,7 @@ class DatabaseRun:
     migrate_s: float = 0.0
     seed_s: float = 0.0
     generate_s: float | None = None
+    reused: str = ""
     results: list[Result] = field(default_factory=list)
     ratios: dict[str, float] = field(default_factory=dict)
     diagnosis: dict[str, Any] = field(default_factory=dict)
@@ -454,22 +465,34 @@ def run_database(database: str, args: argparse.Namespace) -> DatabaseRun:
     started = time.perf_counter()
     tmp = Path(tempfile.mkdtemp(prefix=f"anxin-api-bench-{database}-"))
     try:
-        with postgres_database() if database == "postgres" else _nothing():
+        template = args.seeded_pg if database == "postgres" else None
+        with postgres_database(template) if database == "postgres" else _nothing():
             env = project_env(tmp, database)
+            seeded = args.seeded_sqlite if database == "sqlite" else args.seeded_pg
+            if database == "sqlite" and seeded:
+                # A copy: the requests below add rows, the seeded file stays as it was.
+                shutil.copyfile(seeded, tmp / "bench.sqlite3")
             t = time.perf_counter()
             manage(env, "migrate", "-v0")
             run.migrate_s = time.perf_counter() - t
-            say(f"[{database}] migrated in {run.migrate_s:.1f} s; seeding {args.hazards:,} hazards")
-            t = time.perf_counter()
-            out = manage(env, "seed_demo", "--hazards", str(args.hazards), "--seed", "42")
-            run.seed_s = time.perf_counter() - t
-            # the line with the digest, in English or Chinese: "... in 59.7 s (digest …)"
-            found = re.search(r"(\d+\.\d)\s?(?:s|秒)\W+(?:digest|摘要值)", out)
-            run.generate_s = float(found.group(1)) if found else None
-            say(
-                f"[{database}] seed_demo took {run.seed_s:.1f} s"
-                + (f" (generating the hazards: {run.generate_s:.1f} s)" if found else "")
-            )
+            if seeded:
+                run.reused = seeded
+                say(f"[{database}] reusing the seeded database {seeded} (a copy); migrated")
+            else:
+                say(
+                    f"[{database}] migrated in {run.migrate_s:.1f} s; "
+                    f"seeding {args.hazards:,} hazards"
+                )
+                t = time.perf_counter()
+                out = manage(env, "seed_demo", "--hazards", str(args.hazards), "--seed", "42")
+                run.seed_s = time.perf_counter() - t
+                # the line with the digest, in English or Chinese: "... in 59.7 s (digest …)"
+                found = re.search(r"(\d+\.\d)\s?(?:s|秒)\W+(?:digest|摘要值)", out)
+                run.generate_s = float(found.group(1)) if found else None
+                say(
+                    f"[{database}] seed_demo took {run.seed_s:.1f} s"
+                    + (f" (generating the hazards: {run.generate_s:.1f} s)" if found else "")
+                )
             setup = run_python(env, SETUP_CODE)
             run.hazards = setup["hazards"]
             with gunicorn(env, tmp) as port:
@@ -552,6 +575,8 @@ def measure_all(
             f"report/bare ratio {hazard.rate / plain.rate if plain.rate else 0:.2f}"
         )
 
+    if args.reports_only:
+        return
     for username, ids_key in (("street_admin", "street_ids"), ("district_admin", "all_ids")):
         token = setup["tokens"][username]
         probe = Client(port, token)
@@ -619,6 +644,8 @@ def print_run(run: DatabaseRun) -> list[tuple[str, str, str, str]]:
     seeding = f"seed_demo {run.seed_s:.1f} s"
     if run.generate_s is not None:
         seeding += f" (hazard generation {run.generate_s:.1f} s)"
+    if run.reused:
+        seeding = f"seeded database reused (copy of {run.reused})"
     say(f"migrate {run.migrate_s:.1f} s, {seeding}; this database took {run.seconds:.0f} s")
     say(
         f"{'request':<52} {'mode':<10} {'n':>5} {'req/s':>7} {'p50 ms':>7} "
@@ -683,6 +710,23 @@ def main() -> int:
     parser.add_argument("--db", choices=["sqlite", "postgres", "both"], default="both")
     parser.add_argument("--requests", type=int, default=200, help="measured requests per row")
     parser.add_argument("--threads", type=int, default=4)
+    parser.add_argument(
+        "--seeded-sqlite",
+        metavar="FILE",
+        help="instead of migrate + seed_demo, start from a copy of this SQLite file "
+        "(seeded earlier by seed_demo; for quicker repeated runs)",
+    )
+    parser.add_argument(
+        "--seeded-pg",
+        metavar="DATABASE",
+        help="instead of seed_demo, create anxin_bench from this seeded PostgreSQL "
+        "database (CREATE DATABASE … TEMPLATE; it must have no open connections)",
+    )
+    parser.add_argument(
+        "--reports-only",
+        action="store_true",
+        help="measure the report and minimal-insert rows only (no GET rows, no list target)",
+    )
     args = parser.parse_args()
     started = time.perf_counter()
     databases = ["sqlite", "postgres"] if args.db == "both" else [args.db]
