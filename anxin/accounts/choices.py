@@ -49,6 +49,7 @@ class AuditVerb(models.TextChoices):
     MEMBERSHIP_GRANTED = "membership_granted", _("Role granted")
     MEMBERSHIP_REVOKED = "membership_revoked", _("Role revoked")
     AREAS_IMPORTED = "areas_imported", _("Org tree imported")
+    PROFILE_CHANGED = "profile_changed", _("Profile changed")
 
 
 V, E, C, M = Action.VIEW, Action.EXPORT, Action.CHANGE, Action.MANAGE

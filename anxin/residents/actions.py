@@ -20,9 +20,9 @@ from django.utils.crypto import constant_time_compare, salted_hmac
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
-from anxin.accounts.actions import client_ip, grant_membership
-from anxin.accounts.choices import Role
-from anxin.accounts.models import MOBILE_RE, User
+from anxin.accounts.actions import client_ip, grant_membership, record_audit
+from anxin.accounts.choices import AuditVerb, Role
+from anxin.accounts.models import MOBILE_RE, Membership, User
 from anxin.areas.choices import Level
 from anxin.areas.models import Area
 from anxin.hazards.attachments import BlurError, blurred_copy
@@ -255,6 +255,51 @@ def _community_of(building: Area) -> Area | None:
         .order_by("-depth")
         .first()
     )
+
+
+def update_profile(
+    user: User, *, full_name: str, home_building: Any, request: HttpRequest | None = None
+) -> User:
+    """A resident changes their name or home building (they moved). The resident
+    membership moves to the new building's community, and the change is audited
+    (the codes of the buildings, not the name: that is personal data). Raises
+    SignupError naming the fields; nothing changes on error."""
+    full_name = (full_name or "").strip()
+    errors: dict[str, list[ValidationError]] = {}
+    if len(full_name) > 60:
+        errors.setdefault("full_name", []).append(
+            ValidationError(_("At most 60 characters."), code="max_length")
+        )
+    building = None
+    try:
+        building = _home_building(home_building)
+    except SignupError as exc:
+        errors.update(exc.error_dict)
+    if errors:
+        raise SignupError(errors)
+    assert building is not None
+    before = user.home_building
+    name_changed = full_name != user.full_name
+    with transaction.atomic():
+        user.full_name = full_name
+        user.home_building = building
+        user.save(update_fields=["full_name", "home_building"])
+        if before is None or before.pk != building.pk:
+            community = _community_of(building)
+            Membership.objects.filter(user=user, role=Role.RESIDENT, is_active=True).exclude(
+                area=community
+            ).update(area=community)
+        record_audit(
+            user,
+            AuditVerb.PROFILE_CHANGED,
+            user,
+            detail={
+                "home_building": [before.code if before else None, building.code],
+                "name_changed": name_changed,
+            },
+            request=request,
+        )
+    return user
 
 
 def _new_username(mobile: str) -> str:

@@ -62,6 +62,23 @@ class SignupForm(forms.Form):
         )
 
 
+class ProfileForm(forms.Form):
+    """Name and home building; ``actions.update_profile`` checks them."""
+
+    full_name = forms.CharField(
+        label=_("Your name (optional)"),
+        required=False,
+        widget=forms.TextInput(attrs={"autocomplete": "name", "maxlength": "60"}),
+    )
+    home_building = forms.CharField(label=_("Your building"), required=False)
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["home_building"].widget = forms.Select(
+            choices=[("", _("Choose your building")), *building_choices()]
+        )
+
+
 class MobileLoginForm(WorkbenchLoginForm):
     """The workbench's login (username or mobile, lockout) on the phone."""
 

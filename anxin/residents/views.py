@@ -6,6 +6,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
+from django.contrib import messages
 from django.contrib.auth import login
 from django.contrib.auth.decorators import login_required
 from django.contrib.auth.views import LoginView, LogoutView
@@ -29,7 +30,7 @@ from anxin.residents.choices import (
     CODE_TTL,
     MY_REPORTS_PAGE_SIZE,
 )
-from anxin.residents.forms import MobileLoginForm, SignupForm
+from anxin.residents.forms import MobileLoginForm, ProfileForm, SignupForm
 
 resident_login_required = login_required(login_url="residents:login")
 
@@ -38,7 +39,7 @@ def _is_htmx(request: HttpRequest) -> bool:
     return request.headers.get("HX-Request") == "true"
 
 
-def _add_errors(form: SignupForm, error: actions.SignupError) -> bool:
+def _add_errors(form: SignupForm | ProfileForm, error: actions.SignupError) -> bool:
     """Put the action's errors on the form's fields; True if the number is registered."""
     registered = False
     for field, errors in error.error_dict.items():
@@ -118,20 +119,44 @@ class MobileLogoutView(LogoutView):
 
 
 @resident_login_required
-@require_GET
+@require_http_methods(["GET", "POST"])
 def profile(request: HttpRequest) -> HttpResponse:
+    """The account: name and home building can be changed (a resident who moved)."""
     user: Any = request.user
+    status = 200
+    if request.method == "POST":
+        form = ProfileForm(request.POST)
+        form.is_valid()
+        try:
+            actions.update_profile(
+                user,
+                full_name=request.POST.get("full_name", ""),
+                home_building=request.POST.get("home_building", ""),
+                request=request,
+            )
+        except actions.SignupError as exc:
+            _add_errors(form, exc)
+            status = 400
+        else:
+            messages.success(request, _("Your profile was saved."))
+            return redirect("residents:profile")
+    else:
+        form = ProfileForm(
+            initial={"full_name": user.full_name, "home_building": user.home_building_id or ""}
+        )
     building = user.home_building
     community = selectors.community_of(building) if building is not None else None
     return render(
         request,
         "residents/profile.html",
         {
+            "form": form,
             "full_name": user.full_name,
             "mobile": mask_mobile(user.mobile),
             "building": building,
             "community": community,
         },
+        status=status,
     )
 
 
