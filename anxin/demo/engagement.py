@@ -1,6 +1,8 @@
 """Residents' engagement in the demo: ratings of closed hazards, points and
 campaigns for the demo resident (``resident``), so that the phone app's points,
-campaigns and rating pages and the satisfaction figure have something to show.
+campaigns and rating pages and the satisfaction figure have something to show;
+and a locality policy on the resident's community (anonymous reports allowed,
+faces and plates blurred on the public board).
 
 Idempotent: run twice, nothing new is written. The demo resident's most recent
 closed hazard is left unrated, so the rating form can be tried.
@@ -25,6 +27,7 @@ from anxin.points.actions import rule_points
 from anxin.points.choices import PointKind
 from anxin.points.models import Campaign, CampaignParticipation, PointEntry
 from anxin.ratings.models import Rating
+from anxin.residents.models import LocalityPolicy
 
 SCORES = (5, 5, 5, 5, 5, 4, 4, 4, 3, 2)
 COMMENTS = (
@@ -70,10 +73,28 @@ def seed_engagement(
         return result
     now = now or timezone.now()
     rng = random.Random(seed)
+    _locality_policy(resident)
     result.campaigns = _campaigns(resident, now)
     result.ratings = _ratings(resident, now, rng)
     result.points = _verified_points(resident)
     return result
+
+
+def _locality_policy(resident: User) -> None:
+    """The demo resident's community takes reports without an account and blurs
+    faces and number plates on its public board, so both can be tried."""
+    building = resident.home_building
+    assert building is not None
+    community = (
+        Area.objects.filter(code__in=building.ancestor_codes(), level=Level.COMMUNITY)
+        .order_by("-depth")
+        .first()
+    )
+    if community is not None:
+        LocalityPolicy.objects.get_or_create(
+            area=community,
+            defaults={"allow_anonymous_reports": True, "blur_public_photos": True},
+        )
 
 
 def _campaigns(resident: User, now: datetime) -> int:

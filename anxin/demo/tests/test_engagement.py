@@ -17,6 +17,8 @@ from anxin.hazards.models import Hazard
 from anxin.points.models import Campaign, CampaignParticipation, PointEntry
 from anxin.ratings.models import Rating
 from anxin.ratings.selectors import may_rate
+from anxin.residents.models import LocalityPolicy
+from anxin.residents.selectors import policy_for_path
 
 pytestmark = pytest.mark.django_db
 
@@ -39,6 +41,11 @@ def test_the_demo_resident_has_ratings_points_and_campaigns() -> None:
     assert kinds == {"report_verified", "rating", "campaign"}
     assert Campaign.objects.count() == 2
     assert CampaignParticipation.objects.filter(user=resident).count() == 1
+    # the resident's community shows the locality policy: anonymous reports, blurring
+    assert resident.home_building is not None
+    policy = policy_for_path(resident.home_building.path)
+    assert policy.allow_anonymous_reports and policy.blur_public_photos
+    assert LocalityPolicy.objects.count() == 1
     totals = (
         Rating.objects.count(),
         PointEntry.objects.count(),
@@ -52,3 +59,4 @@ def test_the_demo_resident_has_ratings_points_and_campaigns() -> None:
         PointEntry.objects.aggregate(s=Sum("points"))["s"],
     ) == totals
     assert Campaign.objects.count() == 2
+    assert LocalityPolicy.objects.count() == 1
