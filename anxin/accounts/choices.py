@@ -50,6 +50,7 @@ class AuditVerb(models.TextChoices):
     MEMBERSHIP_REVOKED = "membership_revoked", _("Role revoked")
     AREAS_IMPORTED = "areas_imported", _("Org tree imported")
     PROFILE_CHANGED = "profile_changed", _("Profile changed")
+    PASSWORD_RESET = "password_reset", _("Password set with a code sent by SMS")
 
 
 V, E, C, M = Action.VIEW, Action.EXPORT, Action.CHANGE, Action.MANAGE

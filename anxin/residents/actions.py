@@ -34,6 +34,7 @@ from anxin.residents.choices import (
     CODE_MAX_TRIES,
     CODE_RESEND_SECONDS,
     CODE_TTL,
+    CodePurpose,
 )
 from anxin.residents.models import SignupCode
 
@@ -82,12 +83,35 @@ def _check_mobile(mobile: str) -> None:
         )
 
 
-def sms_text(code: str) -> str:
+def _check_account_mobile(mobile: str) -> None:
+    """A well-formed number that an account uses (to set a new password)."""
+    if not MOBILE_RE.match(mobile):
+        raise _error(
+            "mobile",
+            _("Enter a mainland China mobile number of 11 digits starting with 1."),
+            "invalid_mobile",
+        )
+    if not User.objects.filter(mobile=mobile, is_active=True).exists():
+        raise _error(
+            "mobile",
+            _("No account uses this mobile number. Sign up instead."),
+            "not_registered",
+        )
+
+
+def sms_text(code: str, purpose: str = CodePurpose.SIGNUP) -> str:
     minutes = int(CODE_TTL.total_seconds() // 60)
-    return _(
-        "Anxin: your sign-up code is %(code)s. It is valid for %(minutes)d minutes. "
-        "Do not tell it to anyone."
-    ) % {"code": code, "minutes": minutes}
+    if purpose == CodePurpose.RESET:
+        text = _(
+            "Anxin: your code to set a new password is %(code)s. It is valid for "
+            "%(minutes)d minutes. If you did not ask for it, ignore this message."
+        )
+    else:
+        text = _(
+            "Anxin: your sign-up code is %(code)s. It is valid for %(minutes)d minutes. "
+            "Do not tell it to anyone."
+        )
+    return text % {"code": code, "minutes": minutes}
 
 
 def _send_sms(mobile: str, text: str) -> bool:
@@ -117,13 +141,26 @@ class CodeSent:
 
 
 def request_signup_code(mobile: str, request: HttpRequest | None = None) -> CodeSent:
-    """Send a new one-time code to ``mobile`` (not yet registered).
-
-    At most one code per number every ``CODE_RESEND_SECONDS`` and
-    ``CODE_DAILY_LIMIT`` a day, and ``CODE_IP_HOURLY_LIMIT`` an hour from one
-    address. Raises SignupError naming the field ``mobile``."""
+    """Send a new sign-up code to ``mobile`` (not yet registered)."""
     mobile = normalise_mobile(mobile)
     _check_mobile(mobile)
+    return _send_code(mobile, CodePurpose.SIGNUP, request)
+
+
+def request_reset_code(mobile: str, request: HttpRequest | None = None) -> CodeSent:
+    """Send a code to set a new password to ``mobile`` (an account's number)."""
+    mobile = normalise_mobile(mobile)
+    _check_account_mobile(mobile)
+    return _send_code(mobile, CodePurpose.RESET, request)
+
+
+def _send_code(mobile: str, purpose: str, request: HttpRequest | None) -> CodeSent:
+    """Send a new one-time code for ``purpose`` to a checked number.
+
+    At most one code per number every ``CODE_RESEND_SECONDS`` and
+    ``CODE_DAILY_LIMIT`` a day (whatever the purpose), and
+    ``CODE_IP_HOURLY_LIMIT`` an hour from one address. Raises SignupError
+    naming the field ``mobile``."""
     now = timezone.now()
     SignupCode.objects.filter(created_at__lt=now - timedelta(days=1)).delete()
     with transaction.atomic():
@@ -167,12 +204,13 @@ def request_signup_code(mobile: str, request: HttpRequest | None = None) -> Code
         code = f"{secrets.randbelow(10**CODE_LENGTH):0{CODE_LENGTH}d}"
         row = SignupCode.objects.create(
             mobile=mobile,
+            purpose=purpose,
             code_hash=_hash(mobile, code),
             created_at=now,
             expires_at=now + CODE_TTL,
             ip_address=ip_address,
         )
-    if not _send_sms(mobile, sms_text(code)):
+    if not _send_sms(mobile, sms_text(code, purpose)):
         row.delete()  # not sent: the person may ask again at once
         raise _error(
             "mobile",
@@ -182,9 +220,9 @@ def request_signup_code(mobile: str, request: HttpRequest | None = None) -> Code
     return CodeSent(mobile, row.expires_at, CODE_RESEND_SECONDS)
 
 
-def _use_code(mobile: str, code: str) -> SignupCode:
-    """Check ``code`` against the newest code of ``mobile``; a wrong try is
-    counted (and committed) even though the sign-up then fails."""
+def _use_code(mobile: str, code: str, purpose: str = CodePurpose.SIGNUP) -> SignupCode:
+    """Check ``code`` against the newest code of ``mobile`` for ``purpose``; a
+    wrong try is counted (and committed) even though the step then fails."""
     code = (code or "").strip()
     if not code:
         raise _error("code", _("Enter the code sent to your phone."), "required")
@@ -193,7 +231,7 @@ def _use_code(mobile: str, code: str) -> SignupCode:
     with transaction.atomic():
         row = (
             SignupCode.objects.select_for_update()
-            .filter(mobile=mobile, used_at__isnull=True)
+            .filter(mobile=mobile, purpose=purpose, used_at__isnull=True)
             .order_by("-created_at", "-id")
             .first()
         )
@@ -311,6 +349,67 @@ def _new_username(mobile: str) -> str:
     return f"resident-{secrets.token_hex(8)}"
 
 
+def _check_passwords(
+    password1: str, password2: str, user: User, errors: dict[str, list[ValidationError]]
+) -> None:
+    """The new password: given, typed twice alike, and accepted by the validators."""
+    if not password1:
+        errors.setdefault("password1", []).append(
+            ValidationError(_("Choose a password."), code="required")
+        )
+    elif password1 != password2:
+        errors.setdefault("password2", []).append(
+            ValidationError(_("The two passwords are not the same."), code="password_mismatch")
+        )
+    else:
+        try:
+            validate_password(password1, user)
+        except ValidationError as exc:
+            errors.setdefault("password1", []).extend(exc.error_list)
+
+
+def _claim(row: SignupCode) -> None:
+    """Use the code up inside the caller's transaction (once, even when two
+    requests bring the same code at the same moment)."""
+    claimed = SignupCode.objects.filter(pk=row.pk, used_at__isnull=True).update(
+        used_at=timezone.now()
+    )
+    if not claimed:
+        raise _error("code", _("Ask for a code first."), "no_code")
+
+
+def reset_password(
+    *,
+    mobile: str,
+    code: str,
+    password1: str,
+    password2: str,
+    request: HttpRequest | None = None,
+) -> User:
+    """Set a new password for the account of ``mobile`` once the code sent to it
+    is right (a resident who forgot theirs). Every field is checked first, the
+    code last; the change is audited. Logging in is the caller's part."""
+    mobile = normalise_mobile(mobile)
+    errors: dict[str, list[ValidationError]] = {}
+    user = None
+    try:
+        _check_account_mobile(mobile)
+        user = User.objects.get(mobile=mobile, is_active=True)
+    except SignupError as exc:
+        errors.update(exc.error_dict)
+    _check_passwords(password1, password2, user or User(mobile=mobile), errors)
+    if errors:
+        raise SignupError(errors)
+    assert user is not None
+    row = _use_code(mobile, code, CodePurpose.RESET)
+    with transaction.atomic():
+        _claim(row)
+        user.set_password(password1)
+        user.save(update_fields=["password"])
+        record_audit(user, AuditVerb.PASSWORD_RESET, user, request=request)
+    return user
+
+
 def sign_up(
     *,
     mobile: str,
@@ -350,19 +449,9 @@ def sign_up(
         building = _home_building(home_building)
     except SignupError as exc:
         collect(exc)
-    if not password1:
-        errors.setdefault("password1", []).append(
-            ValidationError(_("Choose a password."), code="required")
-        )
-    elif password1 != password2:
-        errors.setdefault("password2", []).append(
-            ValidationError(_("The two passwords are not the same."), code="password_mismatch")
-        )
-    else:
-        try:
-            validate_password(password1, User(username=mobile, full_name=full_name, mobile=mobile))
-        except ValidationError as exc:
-            errors.setdefault("password1", []).extend(exc.error_list)
+    _check_passwords(
+        password1, password2, User(username=mobile, full_name=full_name, mobile=mobile), errors
+    )
     if errors:
         raise SignupError(errors)
     row = _use_code(mobile, code)
@@ -370,11 +459,7 @@ def sign_up(
     community = _community_of(building)
     try:
         with transaction.atomic():
-            claimed = SignupCode.objects.filter(pk=row.pk, used_at__isnull=True).update(
-                used_at=timezone.now()
-            )
-            if not claimed:
-                raise _error("code", _("Ask for a code first."), "no_code")
+            _claim(row)
             user = User(
                 username=_new_username(mobile),
                 mobile=mobile,

@@ -2,6 +2,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+from django.db import models
 from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
@@ -11,7 +12,13 @@ from anxin.hazards.choices import Phase, Status
 # Localities that set a policy for residents (nearest one up the tree wins).
 POLICY_LEVELS = (Level.DISTRICT, Level.STREET, Level.COMMUNITY)
 
-# --- sign-up with a one-time code sent by SMS ------------------------------------------
+
+# --- sign-up and password reset with a one-time code sent by SMS --------------------------
+class CodePurpose(models.TextChoices):
+    SIGNUP = "signup", _("Sign up")
+    RESET = "reset", _("New password")
+
+
 CODE_LENGTH = 6
 CODE_TTL = timedelta(minutes=10)
 CODE_MAX_TRIES = 5  # wrong tries per code; then a new code is needed

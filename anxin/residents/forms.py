@@ -12,10 +12,10 @@ from anxin.accounts.views import WorkbenchLoginForm
 from anxin.residents.selectors import building_choices
 
 
-class SignupForm(forms.Form):
-    """Two steps on one page: the mobile number (a code is sent), then the rest.
-    No field checks anything itself: ``actions.request_signup_code`` and
-    ``actions.sign_up`` do, and their errors are added to the fields."""
+class CodeStepsForm(forms.Form):
+    """Two steps on one page: the mobile number (a code is sent), then the code
+    and a new password. No field checks anything itself: the actions do, and
+    their errors are added to the fields."""
 
     mobile = forms.CharField(
         label=_("Mobile number"),
@@ -48,6 +48,11 @@ class SignupForm(forms.Form):
         strip=False,
         widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
     )
+
+
+class HomeFields(forms.Form):
+    """Name and home building, as the sign-up and the profile ask them."""
+
     full_name = forms.CharField(
         label=_("Your name (optional)"),
         required=False,
@@ -62,21 +67,16 @@ class SignupForm(forms.Form):
         )
 
 
-class ProfileForm(forms.Form):
+class SignupForm(CodeStepsForm, HomeFields):
+    """``actions.request_signup_code`` then ``actions.sign_up``."""
+
+
+class PasswordResetForm(CodeStepsForm):
+    """``actions.request_reset_code`` then ``actions.reset_password``."""
+
+
+class ProfileForm(HomeFields):
     """Name and home building; ``actions.update_profile`` checks them."""
-
-    full_name = forms.CharField(
-        label=_("Your name (optional)"),
-        required=False,
-        widget=forms.TextInput(attrs={"autocomplete": "name", "maxlength": "60"}),
-    )
-    home_building = forms.CharField(label=_("Your building"), required=False)
-
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        self.fields["home_building"].widget = forms.Select(
-            choices=[("", _("Choose your building")), *building_choices()]
-        )
 
 
 class MobileLoginForm(WorkbenchLoginForm):

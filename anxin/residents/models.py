@@ -5,6 +5,7 @@ from django.utils.translation import gettext_lazy as _
 
 from anxin.areas.models import Area
 from anxin.core.scoping import RestrictedQuerySet, ScopeRules
+from anxin.residents.choices import CodePurpose
 
 
 class LocalityPolicy(models.Model):
@@ -43,12 +44,16 @@ class LocalityPolicy(models.Model):
 
 
 class SignupCode(models.Model):
-    """A one-time code sent by SMS to prove a mobile number at sign-up.
+    """A one-time code sent by SMS to prove a mobile number: at sign-up, or to
+    set a new password.
 
     Only a keyed hash of the code is stored. The newest code of a number is the
     only one that counts; it expires, and a few wrong tries use it up."""
 
     mobile = models.CharField(_("mobile number"), max_length=11, db_index=True)
+    purpose = models.CharField(
+        _("purpose"), max_length=8, choices=CodePurpose.choices, default=CodePurpose.SIGNUP
+    )
     code_hash = models.CharField(_("code hash"), max_length=64)
     created_at = models.DateTimeField(_("sent at"), db_index=True)
     expires_at = models.DateTimeField(_("expires at"))

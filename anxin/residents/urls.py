@@ -12,6 +12,7 @@ urlpatterns = [
     path("", views.home, name="home"),
     path("signup/", views.signup, name="signup"),
     path("login/", views.MobileLoginView.as_view(), name="login"),
+    path("password/", views.password_reset, name="password_reset"),
     path("logout/", views.MobileLogoutView.as_view(), name="logout"),
     path("profile/", views.profile, name="profile"),
     path("reports/<int:pk>/", views.report_detail, name="report_detail"),

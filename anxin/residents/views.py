@@ -4,8 +4,10 @@ a report's file in plain words, and the public board."""
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from typing import Any
 
+from django import forms
 from django.contrib import messages
 from django.contrib.auth import login
 from django.contrib.auth.decorators import login_required
@@ -30,7 +32,7 @@ from anxin.residents.choices import (
     CODE_TTL,
     MY_REPORTS_PAGE_SIZE,
 )
-from anxin.residents.forms import MobileLoginForm, ProfileForm, SignupForm
+from anxin.residents.forms import MobileLoginForm, PasswordResetForm, ProfileForm, SignupForm
 
 resident_login_required = login_required(login_url="residents:login")
 
@@ -39,39 +41,45 @@ def _is_htmx(request: HttpRequest) -> bool:
     return request.headers.get("HX-Request") == "true"
 
 
-def _add_errors(form: SignupForm | ProfileForm, error: actions.SignupError) -> bool:
-    """Put the action's errors on the form's fields; True if the number is registered."""
-    registered = False
+def _add_errors(form: forms.Form, error: actions.SignupError) -> set[str]:
+    """Put the action's errors on the form's fields; the error codes (the page
+    links to login for ``already_registered``, to sign-up for ``not_registered``)."""
+    codes: set[str] = set()
     for field, errors in error.error_dict.items():
-        registered = registered or any(e.code == "already_registered" for e in errors)
+        codes.update(e.code for e in errors if e.code)
         form.add_error(field if field in form.fields else None, errors)
-    return registered
+    return codes
 
 
-# --- sign up --------------------------------------------------------------------------------
-@never_cache
-@require_http_methods(["GET", "POST"])
-def signup(request: HttpRequest) -> HttpResponse:
-    """Two steps on one page. ``action=send_code`` sends the one-time code (HTMX
-    swaps ``#code-status`` and reveals the second step; without JS the page is
-    rendered again with it); any other POST signs up."""
+def _code_steps(
+    request: HttpRequest,
+    *,
+    template: str,
+    form_class: type[forms.Form],
+    send_code: Callable[[str, HttpRequest], actions.CodeSent],
+    finish: Callable[[HttpRequest], Any],
+) -> HttpResponse:
+    """A page of two steps (sign-up, a new password). ``action=send_code`` sends
+    the one-time code (HTMX swaps ``#code-status`` and reveals the second step;
+    without JS the page is rendered again with it); any other POST runs
+    ``finish``, which returns the user to log in."""
     if request.user.is_authenticated:
         return redirect("residents:home")
     context: dict[str, Any] = {
         "code_sent": False,
-        "registered": False,
+        "error_codes": set(),
         "sent_to": "",
         "code_minutes": int(CODE_TTL.total_seconds() // 60),
     }
     if request.method != "POST":
-        return render(request, "residents/signup.html", {**context, "form": SignupForm()})
-    form = SignupForm(request.POST)
+        return render(request, template, {**context, "form": form_class()})
+    form = form_class(request.POST)
     form.is_valid()
     if request.POST.get("action") == "send_code":
         try:
-            sent = actions.request_signup_code(request.POST.get("mobile", ""), request)
+            sent = send_code(request.POST.get("mobile", ""), request)
         except actions.SignupError as exc:
-            context["registered"] = _add_errors(form, exc)
+            context["error_codes"] = _add_errors(form, exc)
             context["code_sent"] = bool(request.POST.get("code_sent"))
             status = 200 if _is_htmx(request) else 400
         else:
@@ -83,23 +91,56 @@ def signup(request: HttpRequest) -> HttpResponse:
             if context["sent_to"]:
                 response["HX-Trigger"] = "anxin-code-sent"
             return response
-        return render(request, "residents/signup.html", context, status=status)
+        return render(request, template, context, status=status)
     try:
-        user = actions.sign_up(
-            mobile=request.POST.get("mobile", ""),
-            code=request.POST.get("code", ""),
-            password1=request.POST.get("password1", ""),
-            password2=request.POST.get("password2", ""),
-            full_name=request.POST.get("full_name", ""),
-            home_building=request.POST.get("home_building", ""),
-            request=request,
-        )
+        user = finish(request)
     except actions.SignupError as exc:
-        context["registered"] = _add_errors(form, exc)
+        context["error_codes"] = _add_errors(form, exc)
         context.update(code_sent=True, form=form)
-        return render(request, "residents/signup.html", context, status=400)
-    login(request, user)  # records the login (accounts.signals)
+        return render(request, template, context, status=400)
+    login(request, user)  # records the login (accounts.signals), lockout cleared
     return redirect("residents:home")
+
+
+# --- sign up, a new password ----------------------------------------------------------------
+@never_cache
+@require_http_methods(["GET", "POST"])
+def signup(request: HttpRequest) -> HttpResponse:
+    """The mobile number and a code, then the account."""
+    return _code_steps(
+        request,
+        template="residents/signup.html",
+        form_class=SignupForm,
+        send_code=actions.request_signup_code,
+        finish=lambda r: actions.sign_up(
+            mobile=r.POST.get("mobile", ""),
+            code=r.POST.get("code", ""),
+            password1=r.POST.get("password1", ""),
+            password2=r.POST.get("password2", ""),
+            full_name=r.POST.get("full_name", ""),
+            home_building=r.POST.get("home_building", ""),
+            request=r,
+        ),
+    )
+
+
+@never_cache
+@require_http_methods(["GET", "POST"])
+def password_reset(request: HttpRequest) -> HttpResponse:
+    """Forgot the password: a code to the account's mobile, then a new password."""
+    return _code_steps(
+        request,
+        template="residents/password_reset.html",
+        form_class=PasswordResetForm,
+        send_code=actions.request_reset_code,
+        finish=lambda r: actions.reset_password(
+            mobile=r.POST.get("mobile", ""),
+            code=r.POST.get("code", ""),
+            password1=r.POST.get("password1", ""),
+            password2=r.POST.get("password2", ""),
+            request=r,
+        ),
+    )
 
 
 # --- log in, log out, profile ------------------------------------------------------------------

@@ -143,7 +143,7 @@ def test_without_javascript_the_page_comes_back_with_step_two(tree: Any, sms_log
     response = send_code(client, mobile=" 139-1234-5678 ", htmx=False)
     html = response.content.decode()
     assert response.status_code == 200
-    assert 'id="signup-step2" class="m-step">' in html  # not hidden
+    assert 'id="signup-step2" class="m-step" data-code-step>' in html  # not hidden
     assert "A code was sent to 139****5678" in html
     code = last_code(sms_log)
     response = sign_up(client, tree, code=code, full_name="")

@@ -1,13 +1,14 @@
-// Sign-up page: the "send me a code" button works through HTMX when it is there
-// (and as a plain form submit without JS). Once a code is sent, step 2 appears.
+// Pages of two steps (sign-up, a new password): the "send me a code" button works
+// through HTMX when it is there (and as a plain form submit without JS). Once a
+// code is sent, the second step ([data-code-step]) appears.
 (function () {
   "use strict";
   document.addEventListener("DOMContentLoaded", function () {
     var send = document.getElementById("send-code");
-    var step2 = document.getElementById("signup-step2");
+    var step2 = document.querySelector("[data-code-step]");
     var sent = document.getElementById("id_code_sent");
     if (!send || !window.htmx) return;
-    // HTMX handles the click; as a plain button it can never submit the sign-up.
+    // HTMX handles the click; as a plain button it can never submit the form.
     send.type = "button";
     document.body.addEventListener("anxin-code-sent", function () {
       if (sent) sent.value = "1";
