@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 from datetime import timedelta
+from typing import Any
 
 from django.conf import settings
 from django.utils import timezone
@@ -14,6 +15,18 @@ def is_locked_out(login: str) -> bool:
     since = timezone.now() - timedelta(minutes=settings.LOGIN_LOCKOUT_MINUTES)
     failures = LoginFailure.objects.filter(login=login.lower(), created_at__gte=since).count()
     return failures >= settings.LOGIN_LOCKOUT_FAILURES
+
+
+def is_resident_only(user: Any) -> bool:
+    """A logged-in user with no staff role (residents, and people with no role at
+    all): they use the residents' phone app (/m/), not the workbench."""
+    return bool(
+        user is not None
+        and user.is_authenticated
+        and not user.is_superuser
+        and not user.is_staff
+        and user.is_resident
+    )
 
 
 def may_see_personal_data(viewer: User) -> bool:

@@ -14,6 +14,7 @@ from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
 from anxin.accounts.choices import Role
+from anxin.accounts.selectors import is_resident_only
 
 
 class WorkbenchLoginForm(AuthenticationForm):
@@ -44,8 +45,6 @@ class WorkbenchLoginView(LoginView):
 
     def get_default_redirect_url(self) -> str:
         """Residents go to their phone app (/m/) unless a ``next`` page was asked for."""
-        from anxin.residents.selectors import is_resident_only
-
         if is_resident_only(self.request.user):
             return reverse("residents:home")
         return super().get_default_redirect_url()

@@ -4,18 +4,11 @@ from typing import Any
 
 from django.http import HttpRequest
 
+from anxin.accounts.selectors import is_resident_only
 from anxin.core import navigation
 
 WORKBENCH_BASE = "base.html"
 PHONE_BASE = "residents/mobile_base.html"
-
-
-def only_resident(user: Any) -> bool:
-    """A logged-in resident with no staff role: they use the phone app (/m/)."""
-    if user is None or not user.is_authenticated or user.is_staff or user.is_superuser:
-        return False
-    roles = user.roles
-    return bool(roles) and roles <= {"resident"}
 
 
 def workbench(request: HttpRequest) -> dict[str, Any]:
@@ -25,6 +18,6 @@ def workbench(request: HttpRequest) -> dict[str, Any]:
     user = getattr(request, "user", None)
     if user is None or not user.is_authenticated:
         return {"nav_items": [], "page_base": WORKBENCH_BASE}
-    if only_resident(user):
+    if is_resident_only(user):
         return {"nav_items": [], "page_base": PHONE_BASE}
     return {"nav_items": navigation.items_for(request), "page_base": WORKBENCH_BASE}

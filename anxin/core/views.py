@@ -5,6 +5,7 @@ from django.shortcuts import redirect, render
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
+from anxin.accounts.selectors import is_resident_only
 from anxin.core.selectors import broker_state, database_state
 
 
@@ -29,8 +30,6 @@ def home(request: HttpRequest) -> HttpResponse:
     """The role home (to-do queues) when logged in; otherwise the landing page.
     Residents have their phone app (/m/) instead."""
     if request.user.is_authenticated:
-        from anxin.residents.selectors import is_resident_only
-
         if is_resident_only(request.user):
             return redirect("residents:home")
         from anxin.accounts.views import role_home

@@ -10,6 +10,7 @@ from django.db.models import QuerySet
 from django.urls import NoReverseMatch, reverse
 
 from anxin.accounts.choices import Role
+from anxin.accounts.selectors import is_resident_only
 from anxin.areas.choices import Level
 from anxin.areas.models import Area
 from anxin.notifications.models import Notification
@@ -47,10 +48,8 @@ HAZARD_PAGE = re.compile(r"^/hazards/(\d+)/$")
 def link_for(user: Any, link: str) -> str:
     """A stored link as ``user`` should follow it: a resident opens a hazard in
     the phone app (``/m/reports/<id>/``) rather than on the staff workbench."""
-    from anxin.core.context_processors import only_resident
-
     found = HAZARD_PAGE.match(link or "")
-    if found is None or not only_resident(user):
+    if found is None or not is_resident_only(user):
         return link
     try:
         return reverse("residents:report_detail", args=[int(found.group(1))])

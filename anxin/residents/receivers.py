@@ -23,6 +23,7 @@ from django.db import transaction
 from django.urls import reverse
 from django.utils.translation import gettext as _
 
+from anxin.accounts.selectors import is_resident_only
 from anxin.hazards.choices import EventKind, Status
 
 if TYPE_CHECKING:
@@ -73,7 +74,6 @@ def _move(kind: str, events: Sequence[HazardEvent]) -> tuple[str, HazardEvent] |
 
 def _recipients(hazard: Hazard, event: HazardEvent, move: str) -> list[User]:
     from anxin.notifications import selectors as notify_selectors
-    from anxin.residents.selectors import is_resident_only
 
     people = notify_selectors.reporter_and_followers(hazard)
     if move == "rejected":  # the reporter is told by anxin.notifications

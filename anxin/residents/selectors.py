@@ -76,17 +76,6 @@ def policy_for_point(lat: float, lng: float) -> Policy | None:
 
 
 # --- who is a resident -------------------------------------------------------------------
-def is_resident_only(user: Any) -> bool:
-    """A logged-in user with no staff role (residents, and people with no role at all)."""
-    return bool(
-        user is not None
-        and user.is_authenticated
-        and not user.is_superuser
-        and not user.is_staff
-        and user.is_resident
-    )
-
-
 # --- the org tree as a resident sees it ------------------------------------------------------
 def _label(area: Area) -> str:
     language = (get_language() or "").lower()

@@ -20,7 +20,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods
 
-from anxin.accounts.selectors import mask_mobile
+from anxin.accounts.selectors import is_resident_only, mask_mobile
 from anxin.areas.choices import Level
 from anxin.areas.models import Area
 from anxin.hazards.models import Attachment, Hazard
@@ -150,7 +150,7 @@ class MobileLoginView(LoginView):
     redirect_authenticated_user = True
 
     def get_default_redirect_url(self) -> str:
-        if selectors.is_resident_only(self.request.user):
+        if is_resident_only(self.request.user):
             return reverse("residents:home")
         return reverse("home")
 
