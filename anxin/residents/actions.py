@@ -485,6 +485,18 @@ def sign_up(
 
 
 # --- blurred public copies ---------------------------------------------------------------
+def published_copy(attachment: Attachment) -> Any:
+    """The file of a photo as the public sees it (the board, or the API for
+    someone who sees the hazard only because it is publicised): the blurred copy
+    where the locality requires blurring — None when it cannot be made — else
+    the public copy without EXIF."""
+    from anxin.residents.selectors import needs_blur
+
+    if needs_blur(attachment.hazard):
+        return attachment.blurred_file if ensure_blurred_copy(attachment) else None
+    return attachment.public_file
+
+
 def ensure_blurred_copy(attachment: Attachment) -> bool:
     """Make the photo's blurred public copy if it has none; True when it has one.
 

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from django.db.models import Prefetch, Q, QuerySet
+from django.db.models import Prefetch, QuerySet
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 from django.utils.translation import get_language
@@ -19,6 +19,7 @@ from anxin.areas.choices import Level
 from anxin.areas.models import Area
 from anxin.areas.spatial import resolve_point
 from anxin.core.process_cache import ProcessCache
+from anxin.core.scoping import owner_filter
 from anxin.hazards.choices import AttachmentKind, EventKind, Status
 from anxin.hazards.models import Attachment, Hazard, HazardEvent
 from anxin.residents.choices import (
@@ -143,10 +144,9 @@ def my_reports(user: Any) -> QuerySet[Hazard]:
     """Hazards the user reported or follows (not the public ones of others), newest first."""
     if user is None or not user.is_authenticated:
         return Hazard.objects.none()
-    followed = Hazard.followers.through.objects.filter(user_id=user.pk).values("hazard_id")
     return (
-        Hazard.objects.restrict(user, "view")
-        .filter(Q(reporter_id=user.pk) | Q(pk__in=followed))
+        Hazard.objects.restrict(user, "view", include_public=False)
+        .filter(owner_filter(Hazard.scope_rules, user))
         .select_related("category", "category__parent", "community", "merged_into")
         .prefetch_related(
             Prefetch(

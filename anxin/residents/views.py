@@ -354,8 +354,8 @@ def board_photo(request: HttpRequest, pk: int) -> FileResponse:
         hazard = selectors.public_board_hazard(request.user, attachment.hazard_id)
     if attachment is None or hazard is None:
         raise Http404
-    if selectors.needs_blur(hazard):
-        if not actions.ensure_blurred_copy(attachment):
-            raise Http404
-        return _serve(attachment.blurred_file, public=True)
-    return _serve(attachment.public_file, public=True)
+    attachment.hazard = hazard
+    published = actions.published_copy(attachment)
+    if published is None:
+        raise Http404
+    return _serve(published, public=True)

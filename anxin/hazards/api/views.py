@@ -350,15 +350,13 @@ class AttachmentViewSet(RestrictedViewSetMixin, viewsets.ReadOnlyModelViewSet): 
             .exists()
         )
         if seen_as_public:
-            # Seen only because the file is publicised: as the public board shows
-            # it, blurred where the locality requires it (none if it cannot be).
-            from anxin.residents.actions import ensure_blurred_copy
-            from anxin.residents.selectors import needs_blur
+            # Seen only because the file is publicised: as the public board shows it.
+            from anxin.residents.actions import published_copy
 
-            if needs_blur(attachment.hazard):
-                if not ensure_blurred_copy(attachment):
-                    raise Http404
-                return FileResponse(attachment.blurred_file.open("rb"))
+            published = published_copy(attachment)
+            if published is None:
+                raise Http404
+            return FileResponse(published.open("rb"))
         return FileResponse(attachment.public_file.open("rb"))
 
     @extend_schema(responses={(200, "application/octet-stream"): bytes})
