@@ -316,8 +316,11 @@ def submit(request: HttpRequest) -> JsonResponse:
     files = request.FILES.getlist("attachments")
     key = (request.headers.get("Idempotency-Key") or "").strip()[:64] or None
     address = client_ip(request)
-    replay = bool(key) and Hazard.objects.filter(idempotency_key=key).exists()
-    if reporter is None and not replay and not capture_actions.anonymous_quota_left(address):
+    if (
+        reporter is None
+        and not capture_actions.anonymous_quota_left(address)
+        and not (key and Hazard.objects.filter(idempotency_key=key).exists())  # a replay
+    ):
         # 429: the phone keeps the report queued and sends it again later.
         return _json(
             {
