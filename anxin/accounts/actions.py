@@ -7,12 +7,13 @@ from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.db.models import F, QuerySet
 from django.http import HttpRequest
 from django.utils.translation import gettext as _
 
 from anxin.accounts.choices import AuditVerb, Role
 from anxin.accounts.models import AuditEntry, LoginFailure, Membership, User
-from anxin.accounts.selectors import is_locked_out
+from anxin.accounts.selectors import forget_scopes, is_locked_out
 from anxin.areas.models import Area
 from anxin.organisations.models import Organisation
 
@@ -95,6 +96,20 @@ def create_user(
     user.full_clean()
     user.save()
     return user
+
+
+def memberships_changed(users: QuerySet[User]) -> None:
+    """The memberships of ``users`` changed (or an area or organisation they hold
+    one on did): move their ``memberships_version`` so that every process loads
+    their memberships afresh at their next request."""
+    ids = list(users.values_list("pk", flat=True).distinct())
+    if not ids:
+        return
+    User.objects.filter(pk__in=ids).update(memberships_version=F("memberships_version") + 1)
+    # This process may hold user objects read before the move: forget now, and
+    # after commit (a reader may have cached the old rows in between).
+    forget_scopes(ids)
+    transaction.on_commit(lambda: forget_scopes(ids))
 
 
 @transaction.atomic

@@ -65,6 +65,13 @@ class User(AbstractUser):
         related_name="+",
         limit_choices_to={"level": Level.BUILDING},
     )
+    # Moves on every change of the user's memberships (and of an area or
+    # organisation they hold one on): the key of the per-process memberships
+    # cache (accounts.selectors.scope_snapshot). Loaded with the user on every
+    # request, so a change is seen by the next request in any process.
+    memberships_version = models.PositiveIntegerField(
+        _("memberships version"), default=0, editable=False
+    )
 
     scope_rules = ScopeRules(
         owner="",
@@ -98,7 +105,27 @@ class User(AbstractUser):
 
     @cached_property
     def _active_memberships(self) -> list[Membership]:
-        return list(self.memberships.filter(is_active=True).select_related("area", "organisation"))
+        from anxin.accounts.selectors import scope_snapshot
+
+        return list(scope_snapshot(self).memberships)
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        # ``memberships_version`` only ever moves forward, by one UPDATE
+        # (accounts.actions.memberships_changed). A full save of an object read
+        # before such a move must not write the old number back: processes would
+        # then trust memberships cached under it.
+        if (
+            not self._state.adding
+            and kwargs.get("update_fields") is None
+            and not kwargs.get("force_insert")
+            and self.pk is not None
+        ):
+            kwargs["update_fields"] = [
+                f.name
+                for f in self._meta.concrete_fields
+                if not f.primary_key and f.name != "memberships_version"
+            ]
+        super().save(*args, **kwargs)
 
     @property
     def roles(self) -> set[str]:

@@ -1,13 +1,62 @@
 from __future__ import annotations
 
+from collections.abc import Callable, Hashable
+from dataclasses import dataclass, field
 from datetime import timedelta
-from typing import Any
+from typing import Any, TypeVar
 
 from django.conf import settings
 from django.utils import timezone
 
 from anxin.accounts.choices import ALWAYS_MASKED_ROLES
-from anxin.accounts.models import LoginFailure, User
+from anxin.accounts.models import LoginFailure, Membership, User
+from anxin.core.process_cache import VersionedCache
+
+T = TypeVar("T")
+
+
+@dataclass
+class ScopeSnapshot:
+    """A user's active memberships at one ``memberships_version``, with what is
+    derived from them alone (e.g. a compiled scope filter), shared by this
+    process's requests. Read-only."""
+
+    memberships: tuple[Membership, ...]
+    derived: dict[Hashable, Any] = field(default_factory=dict)
+
+
+_snapshots: VersionedCache[ScopeSnapshot] = VersionedCache()
+
+
+def _load_snapshot(user: User) -> ScopeSnapshot:
+    memberships = (
+        Membership.objects.filter(user_id=user.pk, is_active=True)
+        .select_related("area", "organisation")
+        .defer("area__geometry")  # the outline is never needed to scope
+    )
+    return ScopeSnapshot(tuple(memberships))
+
+
+def scope_snapshot(user: User) -> ScopeSnapshot:
+    """The user's active memberships: from this process's cache while the
+    user's ``memberships_version`` is the one they were loaded at."""
+    if user.pk is None:
+        return _load_snapshot(user)
+    return _snapshots.get(user.pk, user.memberships_version, lambda: _load_snapshot(user))
+
+
+def derived_from_scope(user: User, key: Hashable, compute: Callable[[], T]) -> T:
+    """``compute()``, kept with the user's memberships until they change. The
+    value must depend on nothing but the memberships and ``key``."""
+    derived = scope_snapshot(user).derived
+    if key not in derived:
+        derived[key] = compute()
+    return derived[key]  # type: ignore[no-any-return]
+
+
+def forget_scopes(user_ids: list[int]) -> None:
+    """Drop this process's cached memberships of these users."""
+    _snapshots.forget(user_ids)
 
 
 def is_locked_out(login: str) -> bool:

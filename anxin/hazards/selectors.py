@@ -114,15 +114,15 @@ def duplicate_candidates(
     ``fields``: load just these, in one statement (see ``nearby_open``)."""
     category = hazard.category
     since = hazard.reported_at - timedelta(days=category.duplicate_window_days)
+    if fields is not None:
+        scope = _scope_where(visible_to)
+        if scope is not None:
+            return _nearby_in_scope(hazard, scope, since, fields)
     base = (
         Hazard.objects.all()
         if visible_to == "everyone"
         else Hazard.objects.restrict(visible_to, "view")
     )
-    if fields is not None:
-        found = _nearby_in_scope(hazard, base, since, fields)
-        if found is not None:
-            return found
     queryset = base.filter(category=category, reported_at__gte=since).exclude(pk=hazard.pk)
     return [
         h
@@ -137,31 +137,61 @@ def duplicate_candidates(
     ]
 
 
+# A scope that admits no row (``_scope_where``).
+_NOTHING: tuple[str, list[Any]] = ("0 = 1", [])
+
+
+def _scope_where(visible_to: Any) -> tuple[str, list[Any]] | None:
+    """The WHERE clause (SQL, parameters) that ``restrict(visible_to, "view")``
+    puts on hazards, compiled for this connection: ``("", [])`` for every row,
+    ``_NOTHING`` for none, None when the scope needs a join or DISTINCT. For a
+    logged-in user it is compiled once per set of memberships (it depends on
+    nothing else), not on every report."""
+    from anxin.accounts.selectors import derived_from_scope
+
+    if visible_to == "everyone":
+        return "", []
+
+    def compile_scope() -> tuple[str, list[Any]] | None:
+        query = Hazard.objects.restrict(visible_to, "view").query
+        if query.is_empty():
+            return _NOTHING
+        table = Hazard._meta.db_table
+        # Aliases of joins the ORM set up but trimmed have no references: not joined.
+        if query.distinct or any(
+            alias != table and query.alias_refcount[alias] for alias in query.alias_map
+        ):
+            return None
+        if not query.where:
+            return "", []
+        try:
+            sql, params = query.get_compiler(connection=connection).compile(query.where)
+        except EmptyResultSet:
+            return _NOTHING
+        return sql, list(params)
+
+    if not getattr(visible_to, "is_authenticated", False) or visible_to.pk is None:
+        return compile_scope()
+    key = (
+        "hazards.duplicate_scope",
+        connection.alias,
+        visible_to.is_superuser,
+        visible_to.is_active,
+    )
+    return derived_from_scope(visible_to, key, compile_scope)
+
+
 def _nearby_in_scope(
-    hazard: Hazard, scoped: QuerySet[Hazard], since: datetime, fields: Sequence[str]
-) -> list[Hazard] | None:
+    hazard: Hazard, scope: tuple[str, list[Any]], since: datetime, fields: Sequence[str]
+) -> list[Hazard]:
     """``duplicate_candidates`` with ``fields`` in one SELECT written here around
-    the scope's own WHERE clause (compiled from ``scoped``, the queryset
-    ``restrict`` returned), instead of the ORM assembling the six other filters
-    on every report: the same rows, nearest first. None when the scope needs a
-    join or DISTINCT (the caller then lets the ORM build the query)."""
-    query = scoped.query
-    if query.is_empty():
+    the scope's WHERE clause (``_scope_where``), instead of the ORM assembling
+    the six other filters on every report: the same rows, nearest first."""
+    if scope is _NOTHING:
         return []
+    scope_sql, scope_params = scope
     meta = Hazard._meta
     table = meta.db_table
-    # Aliases of joins the ORM set up but trimmed have no references: not joined.
-    if query.distinct or any(
-        alias != table and query.alias_refcount[alias] for alias in query.alias_map
-    ):
-        return None
-    if query.where:
-        try:
-            scope_sql, scope_params = query.get_compiler(connection=connection).compile(query.where)
-        except EmptyResultSet:
-            return []
-    else:
-        scope_sql, scope_params = "", []
     category = hazard.category
     radius = category.duplicate_radius_m
     resolution, cells = cells_within(hazard.lat, hazard.lng, radius)

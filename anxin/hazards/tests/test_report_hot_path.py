@@ -187,7 +187,7 @@ def test_duplicates_in_one_select_are_those_of_the_orm(personas, tree, monkeypat
     """One SELECT around the scope's WHERE clause or, when the scope needs a
     join (forced here), one ORM query of the few fields: the ORM's answer."""
     if not scope_in_sql:
-        monkeypatch.setattr(selectors, "_nearby_in_scope", lambda *args: None)
+        monkeypatch.setattr(selectors, "_scope_where", lambda *args: None)
     rng = random.Random(4)
     for _ in range(40):
         actions.report_hazard(
