@@ -199,11 +199,14 @@ else:
 # Tests run tasks in-process (eagerly) unless an integration test starts a real
 # worker; production and the demo always go through the broker.
 CELERY_TASK_ALWAYS_EAGER = env_bool("CELERY_TASK_ALWAYS_EAGER", TESTING)
-# Relay outbox messages right after the transaction commits (the periodic relay
-# catches whatever could not be sent then).
+# The outbox relay (a thread of the Celery worker's main process) sends committed
+# background work to the broker. PostgreSQL wakes it at commit (LISTEN/NOTIFY);
+# otherwise it looks every OUTBOX_POLL_SECONDS. After a broker failure it waits
+# OUTBOX_RETRY_SECONDS. In tests (eager), OUTBOX_RELAY_ON_COMMIT runs the work
+# in the test process right after commit.
 OUTBOX_RELAY_ON_COMMIT = env_bool("OUTBOX_RELAY_ON_COMMIT", True)
-# ... from a background thread of the process, so requests do not wait for the broker.
-OUTBOX_RELAY_IN_THREAD = env_bool("OUTBOX_RELAY_IN_THREAD", True)
+OUTBOX_POLL_SECONDS = env_float("OUTBOX_POLL_SECONDS", 0.5)
+OUTBOX_RETRY_SECONDS = env_float("OUTBOX_RETRY_SECONDS", 2.0)
 CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1

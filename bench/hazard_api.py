@@ -217,6 +217,64 @@ def gunicorn(env: dict[str, str], tmp: Path) -> Iterator[int]:
         log.close()
 
 
+@contextmanager
+def relay_worker(env: dict[str, str], tmp: Path) -> Iterator[None]:
+    """A Celery worker as in production, so that the outbox relay runs (in its
+    main process) while the server is measured, but listening on a queue no task
+    is sent to: the requests are measured, not the background work they cause."""
+    log_path = tmp / "worker.log"
+    log = log_path.open("w")
+    process = subprocess.Popen(
+        [
+            str(Path(PYTHON).parent / "celery"),
+            "-A",
+            "anxin",
+            "worker",
+            "-Q",
+            "anxin-bench-no-tasks",
+            "--pool",
+            "solo",
+            "-l",
+            "INFO",
+        ],
+        cwd=ROOT,
+        env=env,
+        stdout=log,
+        stderr=subprocess.STDOUT,
+        start_new_session=True,
+    )
+    try:
+        deadline = time.monotonic() + 60
+        while " ready." not in log_path.read_text():
+            if process.poll() is not None:
+                raise RuntimeError(f"the worker exited: {log_path.read_text()[-2000:]}")
+            if time.monotonic() > deadline:
+                raise RuntimeError("the worker was not ready within 60 s")
+            time.sleep(0.2)
+        yield
+    finally:
+        if process.poll() is None:
+            os.killpg(process.pid, signal.SIGTERM)
+            try:
+                process.wait(timeout=20)
+            except subprocess.TimeoutExpired:
+                os.killpg(process.pid, signal.SIGKILL)
+                process.wait(timeout=10)
+        log.close()
+
+
+def wait_for_relay(env: dict[str, str], seconds: float = 10) -> int:
+    """Outbox rows still unsent after waiting up to ``seconds`` for the relay."""
+    code = (
+        "import time\nfrom anxin.outbox.models import OutboxMessage\n"
+        f"deadline = time.monotonic() + {seconds}\n"
+        "unsent = OutboxMessage.objects.filter(sent_at__isnull=True)\n"
+        "while unsent.exists() and time.monotonic() < deadline:\n    time.sleep(0.2)\n"
+        "print(json.dumps(unsent.count()))\n"
+    )
+    return int(run_python(env, code))
+
+
 # --- the client ----------------------------------------------------------------------------
 
 
@@ -457,6 +515,7 @@ class DatabaseRun:
     results: list[Result] = field(default_factory=list)
     ratios: dict[str, float] = field(default_factory=dict)
     diagnosis: dict[str, Any] = field(default_factory=dict)
+    unsent: int = -1
     seconds: float = 0.0
 
 
@@ -495,9 +554,10 @@ def run_database(database: str, args: argparse.Namespace) -> DatabaseRun:
                 )
             setup = run_python(env, SETUP_CODE)
             run.hazards = setup["hazards"]
-            with gunicorn(env, tmp) as port:
-                say(f"[{database}] gunicorn on 127.0.0.1:{port}, measuring")
+            with relay_worker(env, tmp), gunicorn(env, tmp) as port:
+                say(f"[{database}] gunicorn on 127.0.0.1:{port} and a relaying worker, measuring")
                 measure_all(run, port, setup, args)
+                run.unsent = wait_for_relay(env)
             run.diagnosis = run_python(
                 env, f"URLS = {json.dumps(json.dumps(diagnose_urls(setup)))}\n" + DIAGNOSE_CODE
             )
@@ -647,6 +707,7 @@ def print_run(run: DatabaseRun) -> list[tuple[str, str, str, str]]:
     if run.reused:
         seeding = f"seeded database reused (copy of {run.reused})"
     say(f"migrate {run.migrate_s:.1f} s, {seeding}; this database took {run.seconds:.0f} s")
+    say(f"outbox rows the worker's relay had not sent 10 s after the last request: {run.unsent}")
     say(
         f"{'request':<52} {'mode':<10} {'n':>5} {'req/s':>7} {'p50 ms':>7} "
         f"{'p95 ms':>7} {'max ms':>7} {'err':>4}"

@@ -2,19 +2,17 @@
 
 from __future__ import annotations
 
-import atexit
 import json
 import logging
-import os
-import queue
 import sqlite3
 import threading
-import time
+from contextlib import nullcontext
 from datetime import timedelta
 from typing import Any
 
 from django.conf import settings
 from django.db import IntegrityError, connection, transaction
+from django.db.models import F
 from django.utils import timezone
 
 from anxin.outbox.models import OutboxMessage
@@ -23,7 +21,8 @@ log = logging.getLogger(__name__)
 
 
 def enqueue(task: str, key: str | None = None, **kwargs: Any) -> OutboxMessage | None:
-    """Record ``task(**kwargs)`` in the current transaction; relay it after commit.
+    """Record ``task(**kwargs)`` in the current transaction. The relay
+    (``OutboxRelay``, in the worker) sends it once the transaction commits.
 
     Returns None when work with the same ``key`` was already enqueued.
     """
@@ -39,9 +38,18 @@ def enqueue(task: str, key: str | None = None, **kwargs: Any) -> OutboxMessage |
             if key is None:
                 raise
             return None
-    if settings.OUTBOX_RELAY_ON_COMMIT:
-        transaction.on_commit(lambda: _relay_after_commit(message))
+        if connection.vendor == "postgresql":
+            with connection.cursor() as cursor:
+                cursor.execute("SELECT pg_notify(%s, '')", [NOTIFY_CHANNEL])
+    if settings.CELERY_TASK_ALWAYS_EAGER and settings.OUTBOX_RELAY_ON_COMMIT:
+        # Tests: run the task in this process after commit, as a worker would.
+        transaction.on_commit(lambda: relay_one(message.pk))
     return message
+
+
+# PostgreSQL wakes the relay with this notification, delivered when the
+# transaction that wrote the row commits (and not at all if it rolls back).
+NOTIFY_CHANNEL = "anxin_outbox"
 
 
 def _can_insert_returning() -> bool:
@@ -52,27 +60,26 @@ def _can_insert_returning() -> bool:
 
 def _insert_unless_present(task: str, key: str, kwargs: dict[str, Any]) -> OutboxMessage | None:
     """INSERT … ON CONFLICT DO NOTHING RETURNING: one statement and no savepoint
-    (the report path runs this for every hazard)."""
+    (the report path runs this for every hazard); on PostgreSQL the same
+    statement notifies the relay."""
     now = timezone.now()
     table = connection.ops.quote_name(OutboxMessage._meta.db_table)
-    cast = "::jsonb" if connection.vendor == "postgresql" else ""
+    insert = (
+        f"INSERT INTO {table} (task, kwargs, key, created_at, attempts, last_error) "
+        "VALUES (%s, %s{cast}, %s, %s, 0, '') ON CONFLICT (key) DO NOTHING RETURNING id"
+    )
+    params: list[Any] = [task, json.dumps(kwargs), key, now]
+    if connection.vendor == "postgresql":
+        sql = f"WITH new AS ({insert.format(cast='::jsonb')}) SELECT id, pg_notify(%s, '') FROM new"
+        params.append(NOTIFY_CHANNEL)
+    else:
+        sql = insert.format(cast="")
     with connection.cursor() as cursor:
-        cursor.execute(
-            f"INSERT INTO {table} (task, kwargs, key, created_at, attempts, last_error) "
-            f"VALUES (%s, %s{cast}, %s, %s, 0, '') ON CONFLICT (key) DO NOTHING RETURNING id",
-            [task, json.dumps(kwargs), key, now],
-        )
+        cursor.execute(sql, params)
         row = cursor.fetchone()
     if row is None:
         return None
     return OutboxMessage(pk=row[0], task=task, kwargs=kwargs, key=key, created_at=now)
-
-
-def _relay_after_commit(message: OutboxMessage) -> None:
-    if settings.CELERY_TASK_ALWAYS_EAGER or not settings.OUTBOX_RELAY_IN_THREAD:
-        relay_one(message.pk)
-    else:
-        relayer.submit(message)
 
 
 def _send(message: OutboxMessage) -> None:
@@ -80,8 +87,8 @@ def _send(message: OutboxMessage) -> None:
 
     with app.producer_or_acquire() as producer:
         # Fail at once when the broker is down: kombu would otherwise keep trying
-        # to connect for about 6 s. The message stays in the outbox and the
-        # periodic relay sends it.
+        # to connect for about 6 s. The message stays in the outbox and is
+        # sent when the broker is back.
         producer.connection.ensure_connection(max_retries=0)
         app.send_task(
             message.task,
@@ -92,25 +99,15 @@ def _send(message: OutboxMessage) -> None:
         )
 
 
-def _deliver(message: OutboxMessage) -> bool:
-    """Send, then mark sent. A crash between the two sends it again later:
-    tasks are idempotent."""
-    try:
-        _send(message)
-    except Exception as exc:  # the broker is down or refuses: keep it for later
-        OutboxMessage.objects.filter(pk=message.pk).update(
-            attempts=message.attempts + 1, last_error=f"{type(exc).__name__}: {exc}"[:2000]
-        )
-        log.warning("outbox: %s #%s not sent (%s); will retry", message.task, message.pk, exc)
-        return False
-    OutboxMessage.objects.filter(pk=message.pk, sent_at__isnull=True).update(
-        sent_at=timezone.now(), attempts=message.attempts + 1, last_error=""
+def _failed(message: OutboxMessage, exc: Exception) -> None:
+    OutboxMessage.objects.filter(pk=message.pk).update(
+        attempts=message.attempts + 1, last_error=f"{type(exc).__name__}: {exc}"[:2000]
     )
-    return True
+    log.warning("outbox: %s #%s not sent (%s); will retry", message.task, message.pk, exc)
 
 
 def relay_one(message_id: int) -> bool:
-    """Send one unsent message to the broker; on failure leave it for the relay sweep."""
+    """Send one unsent message to the broker (in tests, run it here at once)."""
     message = OutboxMessage.objects.filter(pk=message_id, sent_at__isnull=True).first()
     if message is None:
         return False
@@ -124,120 +121,131 @@ def relay_one(message_id: int) -> bool:
         app.loader.import_default_modules()
         app.tasks[message.task].apply(kwargs=message.kwargs, throw=True)
         return True
-    return _deliver(message)
+    try:
+        _send(message)
+    except Exception as exc:  # the broker is down or refuses: keep it for later
+        _failed(message, exc)
+        return False
+    OutboxMessage.objects.filter(pk=message.pk, sent_at__isnull=True).update(
+        sent_at=timezone.now(), attempts=message.attempts + 1, last_error=""
+    )
+    return True
 
 
-# How long the relay thread keeps one database connection.
-RELAY_CONNECTION_SECONDS = 60.0
+def relay_batch(limit: int = 100, older_than_seconds: float = 0) -> tuple[int, bool]:
+    """Send up to ``limit`` unsent messages, oldest first, then mark them sent in
+    one statement. Returns (how many were sent, whether the broker failed).
+
+    On PostgreSQL the rows are claimed with ``FOR UPDATE SKIP LOCKED``, so
+    relays in several workers share the work instead of sending it twice. A
+    relay that dies after sending and before marking sends again later: tasks
+    are idempotent."""
+    since = timezone.now() - timedelta(seconds=older_than_seconds)
+    unsent = OutboxMessage.objects.filter(sent_at__isnull=True, created_at__lte=since).order_by(
+        "id"
+    )
+    claim = connection.vendor == "postgresql"
+    with transaction.atomic() if claim else nullcontext():
+        if claim:
+            unsent = unsent.select_for_update(skip_locked=True)
+        sent: list[OutboxMessage] = []
+        failed = False
+        for message in unsent[:limit]:
+            try:
+                _send(message)
+            except Exception as exc:  # the broker is down: stop, retry later
+                _failed(message, exc)
+                failed = True
+                break
+            sent.append(message)
+        if sent:
+            OutboxMessage.objects.filter(pk__in=[m.pk for m in sent], sent_at__isnull=True).update(
+                sent_at=timezone.now(), attempts=F("attempts") + 1, last_error=""
+            )
+    return len(sent), failed
 
 
-class Relayer:
-    """Sends freshly committed messages from a background thread of the web
-    process, so a report does not wait for the broker. What this thread has not
-    sent when the process stops is still in the outbox: the periodic relay
-    (beat) sends it."""
+class OutboxRelay:
+    """Sends committed outbox rows to the broker, from a thread of the Celery
+    worker's main process (started when the worker is ready), so that the
+    processes serving requests never talk to the broker. PostgreSQL wakes it
+    at each commit that wrote a row (LISTEN/NOTIFY); on SQLite, and as a
+    safety net on PostgreSQL, it looks every ``OUTBOX_POLL_SECONDS``. After a
+    broker failure it waits ``OUTBOX_RETRY_SECONDS``."""
 
     def __init__(self) -> None:
-        self._queue: queue.Queue[OutboxMessage | None] = queue.Queue()
+        self._stop = threading.Event()
         self._thread: threading.Thread | None = None
-        self._pid = 0
-        self._lock = threading.Lock()
 
-    def submit(self, message: OutboxMessage) -> None:
-        held = getattr(_request_state, "held", None)
-        if held is not None:  # committed while serving a request: see hold_during_request
-            held.append(message)
+    def start(self) -> None:
+        if self._thread is not None and self._thread.is_alive():
             return
-        self._ensure_thread()
-        self._queue.put(message)
-
-    def _ensure_thread(self) -> None:
-        if self._thread is not None and self._thread.is_alive() and self._pid == os.getpid():
-            return
-        with self._lock:
-            if self._thread is None or not self._thread.is_alive() or self._pid != os.getpid():
-                self._queue = queue.Queue()  # a forked child starts afresh
-                self._pid = os.getpid()
-                self._thread = threading.Thread(
-                    target=self._run, name="anxin-outbox-relay", daemon=True
-                )
-                self._thread.start()
-                # A short-lived process (a management command, a script) sends
-                # what it queued before it exits instead of leaving it for the
-                # periodic relay.
-                atexit.register(self.stop)
+        self._stop.clear()
+        self._thread = threading.Thread(target=self._run, name="anxin-outbox-relay", daemon=True)
+        self._thread.start()
 
     def stop(self, timeout: float = 10.0) -> None:
-        """Send what is queued, then end the thread and close its connection."""
-        thread = self._thread
-        if thread is not None and thread.is_alive() and self._pid == os.getpid():
-            self._queue.put(None)
-            thread.join(timeout)
+        self._stop.set()
+        if self._thread is not None:
+            self._thread.join(timeout)
         self._thread = None
 
     def _run(self) -> None:
-        opened_at = 0.0
-        while True:
-            message = self._queue.get()
-            if message is None:
-                connection.close()
-                return
-            try:
-                # This one long-lived thread keeps its database connection from one
-                # message to the next (with CONN_MAX_AGE 0, close_old_connections
-                # would open one per message: on SQLite that re-reads the schema
-                # and checkpoints the WAL on close, costing more than the send),
-                # but renews it every RELAY_CONNECTION_SECONDS and after an error.
-                now = time.monotonic()
-                if now - opened_at > RELAY_CONNECTION_SECONDS or (
-                    connection.errors_occurred and not connection.is_usable()
-                ):
+        listener = None
+        try:
+            while not self._stop.is_set():
+                try:
+                    if listener is None and connection.vendor == "postgresql":
+                        listener = _listen()
+                    sent, failed = relay_batch()
+                    if failed:
+                        self._stop.wait(settings.OUTBOX_RETRY_SECONDS)
+                    elif not sent:
+                        _wait(listener, self._stop, settings.OUTBOX_POLL_SECONDS)
+                except Exception:  # never let the thread die; the next round retries
+                    log.exception("outbox relay failed; retrying")
                     connection.close()
-                    opened_at = now
-                _deliver(message)
-            except Exception:  # never let the thread die; the relay sweep retries
-                log.exception("outbox: relaying #%s failed", message.pk)
-                connection.close()
+                    if listener is not None:
+                        listener.close()
+                        listener = None
+                    self._stop.wait(settings.OUTBOX_RETRY_SECONDS)
+        finally:
+            if listener is not None:
+                listener.close()
+            connection.close()
 
 
-relayer = Relayer()
+def _listen() -> Any:
+    """A connection of its own, LISTENing on the outbox channel."""
+    import psycopg
 
-# Messages committed while this thread serves a request wait for its end.
-_request_state = threading.local()
-
-
-def hold_during_request(**kwargs: Any) -> None:
-    """``request_started``: from now on this thread's committed messages are
-    handed to the relay thread when the response has been sent, not at once:
-    the relay thread shares the interpreter with the request, and would
-    otherwise run while the request still builds its answer (a report's
-    duplicate search), making the answer later by the relay's work. The
-    messages are in the outbox already; the delay is that of sending the
-    answer."""
-    release_after_request()  # anything a previous request left (never expected)
-    _request_state.held = []
+    params = connection.get_connection_params()
+    params.pop("cursor_factory", None)
+    params.pop("context", None)
+    listener = psycopg.connect(**params, autocommit=True)
+    listener.execute(f"LISTEN {NOTIFY_CHANNEL}")
+    return listener
 
 
-def release_after_request(**kwargs: Any) -> None:
-    """``request_finished``: relay what the request committed."""
-    held = getattr(_request_state, "held", None)
-    _request_state.held = None
-    for message in held or ():
-        relayer.submit(message)
+def _wait(listener: Any, stop: threading.Event, seconds: float) -> None:
+    """Until a notification arrives (PostgreSQL), the timeout passes or stop."""
+    if listener is None:
+        stop.wait(seconds)
+        return
+    for _notification in listener.notifies(timeout=seconds, stop_after=1):
+        pass
 
 
-def relay_pending(limit: int = 500, older_than_seconds: int = 0) -> int:
-    """Send unsent messages, oldest first. Run periodically (beat) and at start-up."""
-    since = timezone.now() - timedelta(seconds=older_than_seconds)
-    ids = list(
-        OutboxMessage.objects.filter(sent_at__isnull=True, created_at__lte=since)
-        .order_by("id")
-        .values_list("pk", flat=True)[:limit]
-    )
-    sent = 0
-    for message_id in ids:
-        if relay_one(message_id):
-            sent += 1
-        else:
-            break  # the broker is down: stop, the next run tries again
-    return sent
+relay = OutboxRelay()
+
+
+def relay_pending(limit: int = 500, older_than_seconds: float = 0) -> int:
+    """Send unsent messages, oldest first, until the broker fails (beat runs this
+    every OUTBOX_RELAY_INTERVAL_SECONDS in case the worker's relay is not running)."""
+    total = 0
+    while total < limit:
+        sent, failed = relay_batch(min(100, limit - total), older_than_seconds)
+        total += sent
+        if failed or not sent:
+            break
+    return total
