@@ -71,7 +71,7 @@ class Hazard(models.Model):
     uuid = models.UUIDField(_("public id"), default=uuid.uuid4, unique=True, editable=False)
     # Human code 区域-类型-等级-序号: unique per community (two communities may
     # share a name across streets); the machine code is unique everywhere.
-    code = models.CharField(_("code"), max_length=80, db_index=True, editable=False)
+    code = models.CharField(_("code"), max_length=80, editable=False)  # index: Meta
     machine_code = models.CharField(_("machine code"), max_length=48, unique=True, editable=False)
     idempotency_key = models.CharField(
         _("idempotency key"), max_length=64, null=True, blank=True, unique=True, editable=False
@@ -80,7 +80,11 @@ class Hazard(models.Model):
     title = models.CharField(_("title"), max_length=120)
     description = models.TextField(_("description"), blank=True, max_length=4000)
     category = models.ForeignKey(
-        Category, verbose_name=_("category"), on_delete=models.PROTECT, related_name="hazards"
+        Category,
+        verbose_name=_("category"),
+        on_delete=models.PROTECT,
+        related_name="hazards",
+        db_index=False,  # the two (category, …) indexes of Meta serve it
     )
     risk_colour = models.CharField(_("risk colour"), max_length=8, choices=RiskColour.choices)
     grade = models.CharField(
@@ -95,7 +99,9 @@ class Hazard(models.Model):
     area = models.ForeignKey(
         Area, verbose_name=_("area"), on_delete=models.PROTECT, related_name="hazards"
     )
-    area_path = models.CharField(_("area path"), max_length=255, db_index=True, editable=False)
+    # Indexed by (area_path, -id) in Meta, and on PostgreSQL also for prefix
+    # LIKE (its pattern copy, kept by migration 0006): a district's scope is a path prefix.
+    area_path = models.CharField(_("area path"), max_length=255, editable=False)
     street = models.ForeignKey(
         Area, verbose_name=_("street"), on_delete=models.PROTECT, related_name="+", null=True
     )
@@ -123,8 +129,8 @@ class Hazard(models.Model):
         db_index=False,  # never filtered on; one index less per report
     )
     nearest_place_distance_m = models.FloatField(_("distance to place (m)"), null=True, blank=True)
-    h3_r7 = models.CharField(_("H3 cell (res 7)"), max_length=16, db_index=True, editable=False)
-    h3_r9 = models.CharField(_("H3 cell (res 9)"), max_length=16, db_index=True, editable=False)
+    h3_r7 = models.CharField(_("H3 cell (res 7)"), max_length=16, editable=False)
+    h3_r9 = models.CharField(_("H3 cell (res 9)"), max_length=16, editable=False)  # index: Meta
     h3_r11 = models.CharField(_("H3 cell (res 11)"), max_length=16, editable=False)
     # who
     reporter = models.ForeignKey(
@@ -253,6 +259,12 @@ class Hazard(models.Model):
             models.Index(fields=["risk_colour", "status"], name="hazard_colour_status"),
             models.Index(fields=["category", "status"], name="hazard_category_status"),
             models.Index(fields=["is_overdue", "status"], name="hazard_overdue_status"),
+            # Duplicates and clusters within 100 m: the subclass's rows in a few cells.
+            models.Index(fields=["category", "h3_r11"], name="hazard_category_h3_r11"),
+            # Wider radii; and the exact code. (Declared here rather than with
+            # db_index: PostgreSQL would add a LIKE copy of each, never used.)
+            models.Index(fields=["h3_r9"], name="hazard_h3_r9"),
+            models.Index(fields=["code"], name="hazard_code"),
         ]
 
     def __str__(self) -> str:
