@@ -344,8 +344,11 @@ def measure(
     threads: int,
     ok: tuple[int, ...] = (200,),
     warmup: int = 10,
+    into: Result | None = None,
 ) -> Result:
-    result = Result(label, "seq" if threads == 1 else f"{threads} threads")
+    """``count`` requests over ``threads`` connections; with ``into``, added to
+    that result (its rate then covers all the rounds measured into it)."""
+    result = into or Result(label, "seq" if threads == 1 else f"{threads} threads")
     lock = threading.Lock()
     counter = iter(range(count))
     warm = Client(port, token)
@@ -373,7 +376,7 @@ def measure(
         t.start()
     for t in pool:
         t.join()
-    result.seconds = time.perf_counter() - started
+    result.seconds += time.perf_counter() - started
     return result
 
 
@@ -621,12 +624,30 @@ def measure_all(
     def minimal_plain(client: Client, i: int) -> tuple[int, bytes, float]:
         return client.call("POST", "/bench/minimal-insert-plain", {"name": "x"})
 
+    # The three endpoints take turns, a slice of the requests at a time, so that
+    # a change in the machine's speed during the run (other work, CPU steal)
+    # falls on all three alike instead of on whichever was being measured.
+    rounds = max(1, min(args.rounds, n))
     for mode in (1, threads):
-        hazard = measure("POST /api/v1/hazards/", port, reporter, report, n, mode, ok=(201,))
-        floor = measure("POST /bench/minimal-insert", port, reporter, minimal, n, mode, ok=(201,))
-        plain = measure(
-            "POST /bench/minimal-insert-plain", port, reporter, minimal_plain, n, mode, ok=(201,)
-        )
+        label = "seq" if mode == 1 else f"{mode} threads"
+        hazard = Result("POST /api/v1/hazards/", label)
+        floor = Result("POST /bench/minimal-insert", label)
+        plain = Result("POST /bench/minimal-insert-plain", label)
+        for r in range(rounds):
+            share = n // rounds + (1 if r < n % rounds else 0)
+            warmup = 10 if r == 0 else 2
+            for result, request in ((hazard, report), (floor, minimal), (plain, minimal_plain)):
+                measure(
+                    result.label,
+                    port,
+                    reporter,
+                    request,
+                    share,
+                    mode,
+                    ok=(201,),
+                    warmup=warmup,
+                    into=result,
+                )
         run.results += [hazard, floor, plain]
         run.ratios[hazard.mode] = hazard.rate / floor.rate if floor.rate else 0.0
         say(
@@ -771,6 +792,12 @@ def main() -> int:
     parser.add_argument("--db", choices=["sqlite", "postgres", "both"], default="both")
     parser.add_argument("--requests", type=int, default=200, help="measured requests per row")
     parser.add_argument("--threads", type=int, default=4)
+    parser.add_argument(
+        "--rounds",
+        type=int,
+        default=10,
+        help="the report and the minimal inserts take turns in this many rounds (default 10)",
+    )
     parser.add_argument(
         "--seeded-sqlite",
         metavar="FILE",

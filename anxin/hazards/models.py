@@ -297,7 +297,7 @@ class HazardEvent(models.Model):
     reason = models.TextField(_("reason"), blank=True)
     data = models.JSONField(_("data"), default=dict, blank=True)
     is_internal = models.BooleanField(_("internal note"), default=False)
-    created_at = models.DateTimeField(_("time"), db_index=True)
+    created_at = models.DateTimeField(_("time"))  # read per hazard (its index), never by time
 
     class Meta:
         verbose_name = _("hazard event")
