@@ -254,6 +254,9 @@ class Hazard(models.Model):
         ordering = ["-id"]
         indexes = [
             models.Index(fields=["status", "deadline"], name="hazard_status_deadline"),
+            # A list by status, newest first, reads just that status's rows in
+            # order (without it both engines walk the whole table backwards).
+            models.Index(fields=["status", "-id"], name="hazard_status_id"),
             models.Index(fields=["next_escalation_at"], name="hazard_next_escalation"),
             models.Index(fields=["area_path", "-id"], name="hazard_area_path_id"),
             models.Index(fields=["risk_colour", "status"], name="hazard_colour_status"),
