@@ -32,6 +32,7 @@ import signal
 import socket
 import subprocess
 import sys
+import threading
 import time
 import urllib.error
 import urllib.request
@@ -261,7 +262,16 @@ class Stop(Exception):
     """Raised by the signal handler to leave the supervision loop."""
 
 
+_stopping = threading.Event()
+
+
 def _raise_stop(signum: int, frame: FrameType | None) -> None:
+    # Once only: a second Ctrl-C (or a signal sent to the whole group) arriving
+    # while the children are being stopped must not cut that short and leave
+    # them running.
+    if _stopping.is_set():
+        return
+    _stopping.set()
     raise Stop(signal.Signals(signum).name)
 
 
@@ -308,6 +318,7 @@ def demo(port: int, worker: bool) -> int:
 
     children: list[subprocess.Popen[bytes]] = []
     previous = {sig: signal.getsignal(sig) for sig in (signal.SIGINT, signal.SIGTERM)}
+    _stopping.clear()
     for sig in previous:
         signal.signal(sig, _raise_stop)
     exit_code = 0
@@ -347,6 +358,7 @@ def demo(port: int, worker: bool) -> int:
     except Stop:
         pass
     finally:
+        _stopping.set()
         for sig in previous:
             signal.signal(sig, signal.SIG_IGN)
         say("stopping")
