@@ -37,11 +37,14 @@ TRANSITION_PATTERN = "|".join(TRANSITIONS)
 
 
 class HazardFilter(django_filters.FilterSet):
-    status = django_filters.MultipleChoiceFilter(choices=Status.choices)
+    # distinct=False: a choice filter on the row's own column cannot repeat a row,
+    # and django-filter's default DISTINCT made PostgreSQL sort every matching
+    # file before taking a page (a list by status: 50-80 ms instead of 1 ms).
+    status = django_filters.MultipleChoiceFilter(choices=Status.choices, distinct=False)
     colour = django_filters.MultipleChoiceFilter(
-        field_name="risk_colour", choices=RiskColour.choices
+        field_name="risk_colour", choices=RiskColour.choices, distinct=False
     )
-    source = django_filters.MultipleChoiceFilter(choices=SourceChannel.choices)
+    source = django_filters.MultipleChoiceFilter(choices=SourceChannel.choices, distinct=False)
     category = django_filters.CharFilter(
         method="filter_category", label="category code (2 or 4 digits)"
     )

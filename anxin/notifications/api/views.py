@@ -26,7 +26,7 @@ class NotificationFilter(django_filters.FilterSet):
     unread = django_filters.BooleanFilter(
         field_name="read_at", lookup_expr="isnull", label="only unread (true) or read (false)"
     )
-    severity = django_filters.MultipleChoiceFilter(choices=Severity.choices)
+    severity = django_filters.MultipleChoiceFilter(choices=Severity.choices, distinct=False)
 
     class Meta:
         model = Notification

@@ -41,9 +41,9 @@ RULE_FIELDS = (
 
 
 class WarningFilter(django_filters.FilterSet):
-    level = django_filters.MultipleChoiceFilter(choices=WarningLevel.choices)
-    status = django_filters.MultipleChoiceFilter(choices=WarningStatus.choices)
-    kind = django_filters.MultipleChoiceFilter(choices=RuleKind.choices)
+    level = django_filters.MultipleChoiceFilter(choices=WarningLevel.choices, distinct=False)
+    status = django_filters.MultipleChoiceFilter(choices=WarningStatus.choices, distinct=False)
+    kind = django_filters.MultipleChoiceFilter(choices=RuleKind.choices, distinct=False)
     area = django_filters.CharFilter(method="filter_area", label="code of an area")
 
     class Meta:
