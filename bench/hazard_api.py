@@ -4,8 +4,8 @@ Run from the project root:
 
     .venv/bin/python bench/hazard_api.py [--hazards 100000] [--db sqlite|postgres|both]
                                          [--requests 200] [--threads 4]
-                                         [--seeded-sqlite FILE] [--seeded-pg DATABASE]
-                                         [--reports-only]
+                                         [--rounds 10] [--seeded-sqlite FILE]
+                                         [--seeded-pg DATABASE] [--reports-only]
 
 For each database (a SQLite file in a temporary directory; PostgreSQL database
 ``anxin_bench`` created and dropped on 127.0.0.1:5432 as user ``postgres``):
@@ -15,13 +15,15 @@ For each database (a SQLite file in a temporary directory; PostgreSQL database
    ``--seeded-pg``);
 2. start ONE gunicorn server (``anxin.wsgi:application``, 2 workers, the project's
    gunicorn.conf.py, worker recycling off) with ANXIN_DEMO=1 and
-   ANXIN_BENCH_ENDPOINTS=1 on a free 127.0.0.1 port;
+   ANXIN_BENCH_ENDPOINTS=1 on a free 127.0.0.1 port, and a Celery worker that
+   runs the outbox relay (as every production worker does) but no task;
 3. from this process, over keep-alive ``http.client`` connections, sequentially
    and with ``--threads`` concurrent clients, after a warm-up:
    * ``POST /api/v1/hazards/`` (JSON, the demo grid worker's API token, a point in
      one of their buildings, a fresh Idempotency-Key each) against
      ``POST /bench/minimal-insert`` (one row, same token): req/s and their ratio
-     (target >= 0.5);
+     (target >= 0.5). The endpoints take turns in ``--rounds`` rounds, so that
+     the machine changing speed weighs on all alike;
    * ``GET /api/v1/hazards/?page_size=50`` plain, by status, by area, the second
      page through the ``next`` cursor, and ``GET /api/v1/hazards/<id>/`` for random
      visible ids, as the demo street_admin and as district_admin: p50/p95/max
@@ -166,46 +168,25 @@ def free_port() -> int:
 
 
 @contextmanager
-def gunicorn(env: dict[str, str], tmp: Path) -> Iterator[int]:
-    port = free_port()
-    log = (tmp / "gunicorn.log").open("w")
+def child(
+    name: str, command: list[str], env: dict[str, str], tmp: Path, ready: Callable[[str], bool]
+) -> Iterator[None]:
+    """Run ``command`` in its own session, logging to ``tmp/<name>.log``, until
+    ``ready(log text)``; stop the whole session afterwards, also on error."""
+    log_path = tmp / f"{name}.log"
+    log = log_path.open("w")
     process = subprocess.Popen(
-        [
-            str(Path(PYTHON).parent / "gunicorn"),
-            "--config",
-            "gunicorn.conf.py",
-            "--bind",
-            f"127.0.0.1:{port}",
-            "--workers",
-            "2",
-            "--max-requests",
-            "0",  # no recycling in the middle of a measurement
-            "--access-logfile",
-            "-" if os.environ.get("BENCH_ACCESS_LOG") else "/dev/null",
-            "anxin.wsgi:application",
-        ],
-        cwd=ROOT,
-        env=env,
-        stdout=log,
-        stderr=subprocess.STDOUT,
-        start_new_session=True,
+        command, cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True
     )
     try:
         deadline = time.monotonic() + 60
-        while True:
+        while not ready(log_path.read_text()):
             if process.poll() is not None:
-                raise RuntimeError(f"gunicorn exited: {(tmp / 'gunicorn.log').read_text()[-2000:]}")
-            try:
-                conn = http.client.HTTPConnection("127.0.0.1", port, timeout=5)
-                conn.request("GET", "/healthz")
-                if conn.getresponse().status in (200, 503):
-                    break
-            except OSError:
-                pass
+                raise RuntimeError(f"{name} exited: {log_path.read_text()[-2000:]}")
             if time.monotonic() > deadline:
-                raise RuntimeError("gunicorn did not answer within 60 s")
+                raise RuntimeError(f"{name} was not ready within 60 s")
             time.sleep(0.3)
-        yield port
+        yield
     finally:
         if process.poll() is None:
             os.killpg(process.pid, signal.SIGTERM)  # the session this script started
@@ -217,50 +198,45 @@ def gunicorn(env: dict[str, str], tmp: Path) -> Iterator[int]:
         log.close()
 
 
+def _answers(port: int) -> bool:
+    try:
+        conn = http.client.HTTPConnection("127.0.0.1", port, timeout=5)
+        conn.request("GET", "/healthz")
+        return conn.getresponse().status in (200, 503)
+    except OSError:
+        return False
+
+
+@contextmanager
+def gunicorn(env: dict[str, str], tmp: Path) -> Iterator[int]:
+    port = free_port()
+    command = [
+        str(Path(PYTHON).parent / "gunicorn"),
+        "--config",
+        "gunicorn.conf.py",
+        "--bind",
+        f"127.0.0.1:{port}",
+        "--workers",
+        "2",
+        "--max-requests",
+        "0",  # no recycling in the middle of a measurement
+        "--access-logfile",
+        "-" if os.environ.get("BENCH_ACCESS_LOG") else "/dev/null",
+        "anxin.wsgi:application",
+    ]
+    with child("gunicorn", command, env, tmp, lambda _log: _answers(port)):
+        yield port
+
+
 @contextmanager
 def relay_worker(env: dict[str, str], tmp: Path) -> Iterator[None]:
     """A Celery worker as in production, so that the outbox relay runs (in its
     main process) while the server is measured, but listening on a queue no task
     is sent to: the requests are measured, not the background work they cause."""
-    log_path = tmp / "worker.log"
-    log = log_path.open("w")
-    process = subprocess.Popen(
-        [
-            str(Path(PYTHON).parent / "celery"),
-            "-A",
-            "anxin",
-            "worker",
-            "-Q",
-            "anxin-bench-no-tasks",
-            "--pool",
-            "solo",
-            "-l",
-            "INFO",
-        ],
-        cwd=ROOT,
-        env=env,
-        stdout=log,
-        stderr=subprocess.STDOUT,
-        start_new_session=True,
-    )
-    try:
-        deadline = time.monotonic() + 60
-        while " ready." not in log_path.read_text():
-            if process.poll() is not None:
-                raise RuntimeError(f"the worker exited: {log_path.read_text()[-2000:]}")
-            if time.monotonic() > deadline:
-                raise RuntimeError("the worker was not ready within 60 s")
-            time.sleep(0.2)
+    celery = str(Path(PYTHON).parent / "celery")
+    command = [celery, "-A", "anxin", "worker", "-Q", "anxin-bench-no-tasks", "--pool", "solo"]
+    with child("worker", [*command, "-l", "INFO"], env, tmp, lambda log: " ready." in log):
         yield
-    finally:
-        if process.poll() is None:
-            os.killpg(process.pid, signal.SIGTERM)
-            try:
-                process.wait(timeout=20)
-            except subprocess.TimeoutExpired:
-                os.killpg(process.pid, signal.SIGKILL)
-                process.wait(timeout=10)
-        log.close()
 
 
 def wait_for_relay(env: dict[str, str], seconds: float = 10) -> int:
