@@ -120,10 +120,13 @@ class User(AbstractUser):
             and not kwargs.get("force_insert")
             and self.pk is not None
         ):
+            deferred = self.get_deferred_fields()  # as a plain save() leaves them out
             kwargs["update_fields"] = [
                 f.name
                 for f in self._meta.concrete_fields
-                if not f.primary_key and f.name != "memberships_version"
+                if not f.primary_key
+                and f.name != "memberships_version"
+                and f.attname not in deferred
             ]
         super().save(*args, **kwargs)
 

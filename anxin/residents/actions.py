@@ -20,7 +20,12 @@ from django.utils.crypto import constant_time_compare, salted_hmac
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
-from anxin.accounts.actions import client_ip, grant_membership, record_audit
+from anxin.accounts.actions import (
+    client_ip,
+    grant_membership,
+    memberships_changed,
+    record_audit,
+)
 from anxin.accounts.choices import AuditVerb, Role
 from anxin.accounts.models import MOBILE_RE, Membership, User
 from anxin.areas.choices import Level
@@ -324,9 +329,13 @@ def update_profile(
         user.save(update_fields=["full_name", "home_building"])
         if before is None or before.pk != building.pk:
             community = _community_of(building)
-            Membership.objects.filter(user=user, role=Role.RESIDENT, is_active=True).exclude(
-                area=community
-            ).update(area=community)
+            moved = (
+                Membership.objects.filter(user=user, role=Role.RESIDENT, is_active=True)
+                .exclude(area=community)
+                .update(area=community)
+            )
+            if moved:  # an UPDATE sends no signal: move the version here
+                memberships_changed(User.objects.filter(pk=user.pk))
         record_audit(
             user,
             AuditVerb.PROFILE_CHANGED,

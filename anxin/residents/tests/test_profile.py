@@ -53,6 +53,10 @@ def test_a_resident_who_moved_changes_building_and_the_role_follows(moving: Any,
     page = client.get("/m/profile/").content.decode()
     assert "Your profile was saved." in page
     assert "古荡社区" in page  # the new home community is shown
+    # The role moved for every later request too (memberships are cached per
+    # process until the user's memberships_version moves).
+    me = client.get("/api/v1/me/").json()
+    assert [m["area_code"] for m in me["memberships"]] == [tree.community_b1.code]
 
 
 @pytest.mark.parametrize(
