@@ -13,6 +13,7 @@ from django.db import connection
 from django.db.models import QuerySet
 from django.db.models.sql import Query
 
+from anxin.accounts.selectors import derived_from_scope
 from anxin.areas.spatial import distance_m
 from anxin.hazards.choices import OPEN_STATUSES
 from anxin.hazards.models import Hazard, HazardEvent
@@ -147,8 +148,6 @@ def _scope_where(visible_to: Any) -> tuple[str, list[Any]] | None:
     ``_NOTHING`` for none, None when the scope needs a join or DISTINCT. For a
     logged-in user it is compiled once per set of memberships (it depends on
     nothing else), not on every report."""
-    from anxin.accounts.selectors import derived_from_scope
-
     if visible_to == "everyone":
         return "", []
 

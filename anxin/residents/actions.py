@@ -300,6 +300,24 @@ def _community_of(building: Area) -> Area | None:
     )
 
 
+def _check_name_and_building(
+    full_name: str, home_building: Any, errors: dict[str, list[ValidationError]]
+) -> Area | None:
+    """The name (at most 60 characters) and the home building (one of the
+    list), as sign-up and the profile page take them: problems are added to
+    ``errors``; the building when it is valid."""
+    if len(full_name) > 60:
+        errors.setdefault("full_name", []).append(
+            ValidationError(_("At most 60 characters."), code="max_length")
+        )
+    try:
+        return _home_building(home_building)
+    except SignupError as exc:
+        for field, messages in exc.error_dict.items():
+            errors.setdefault(field, []).extend(messages)
+        return None
+
+
 def update_profile(
     user: User, *, full_name: str, home_building: Any, request: HttpRequest | None = None
 ) -> User:
@@ -309,15 +327,7 @@ def update_profile(
     SignupError naming the fields; nothing changes on error."""
     full_name = (full_name or "").strip()
     errors: dict[str, list[ValidationError]] = {}
-    if len(full_name) > 60:
-        errors.setdefault("full_name", []).append(
-            ValidationError(_("At most 60 characters."), code="max_length")
-        )
-    building = None
-    try:
-        building = _home_building(home_building)
-    except SignupError as exc:
-        errors.update(exc.error_dict)
+    building = _check_name_and_building(full_name, home_building, errors)
     if errors:
         raise SignupError(errors)
     assert building is not None
@@ -440,24 +450,11 @@ def sign_up(
     mobile = normalise_mobile(mobile)
     full_name = (full_name or "").strip()
     errors: dict[str, list[ValidationError]] = {}
-
-    def collect(exc: ValidationError) -> None:
-        for field, messages in exc.error_dict.items():
-            errors.setdefault(field, []).extend(messages)
-
     try:
         _check_mobile(mobile)
     except SignupError as exc:
-        collect(exc)
-    if len(full_name) > 60:
-        errors.setdefault("full_name", []).append(
-            ValidationError(_("At most 60 characters."), code="max_length")
-        )
-    building = None
-    try:
-        building = _home_building(home_building)
-    except SignupError as exc:
-        collect(exc)
+        errors.update(exc.error_dict)
+    building = _check_name_and_building(full_name, home_building, errors)
     _check_passwords(
         password1, password2, User(username=mobile, full_name=full_name, mobile=mobile), errors
     )

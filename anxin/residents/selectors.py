@@ -140,6 +140,16 @@ def home_community(user: Any) -> Area | None:
 
 
 # --- my reports -------------------------------------------------------------------------------
+def _public_photos() -> Prefetch[Any]:
+    """Each file's photos that have a public copy, as ``hazard.public_photos``
+    (read by ``photos_of``)."""
+    return Prefetch(
+        "attachments",
+        queryset=Attachment.objects.filter(kind=AttachmentKind.PHOTO).exclude(public_file=""),
+        to_attr="public_photos",
+    )
+
+
 def my_reports(user: Any) -> QuerySet[Hazard]:
     """Hazards the user reported or follows (not the public ones of others), newest first."""
     if user is None or not user.is_authenticated:
@@ -148,15 +158,7 @@ def my_reports(user: Any) -> QuerySet[Hazard]:
         Hazard.objects.restrict(user, "view", include_public=False)
         .filter(owner_filter(Hazard.scope_rules, user))
         .select_related("category", "category__parent", "community", "merged_into")
-        .prefetch_related(
-            Prefetch(
-                "attachments",
-                queryset=Attachment.objects.filter(kind=AttachmentKind.PHOTO).exclude(
-                    public_file=""
-                ),
-                to_attr="public_photos",
-            )
-        )
+        .prefetch_related(_public_photos())
         .order_by("-reported_at", "-id")
     )
 
@@ -327,15 +329,7 @@ def board(
         qs = qs.filter(closed_at__gte=start, closed_at__lt=end)
     return (
         qs.select_related("category", "category__parent", "community")
-        .prefetch_related(
-            Prefetch(
-                "attachments",
-                queryset=Attachment.objects.filter(kind=AttachmentKind.PHOTO).exclude(
-                    public_file=""
-                ),
-                to_attr="public_photos",
-            )
-        )
+        .prefetch_related(_public_photos())
         .order_by("-closed_at", "-id")
     )
 
