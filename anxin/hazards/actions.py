@@ -16,8 +16,8 @@ from typing import Any
 import h3
 from django.conf import settings
 from django.core.files.uploadedfile import UploadedFile
-from django.db import IntegrityError, connection, transaction
-from django.db.models import F, Model
+from django.db import DEFAULT_DB_ALIAS, IntegrityError, connection, connections, models, transaction
+from django.db.models import F, Field, Model
 from django.db.models.signals import post_save, pre_save
 from django.http import Http404
 from django.utils import timezone
@@ -113,58 +113,126 @@ def _event(
     return HazardEvent.objects.create(**values)
 
 
-# Per model and database vendor: the fields an INSERT writes (None: the ORM must
-# save it); per (model, vendor, which values are NULL): the statement.
-_insert_fields: dict[tuple[type[Model], str], list[Any] | None] = {}
+# Per model and database vendor: how an INSERT gets each column's value (None: the
+# ORM must save it); per (model, vendor, which values are NULL): the statement.
+_insert_plans: dict[tuple[type[Model], str], list[_Column] | None] = {}
 _insert_statements: dict[tuple[type[Model], str, tuple[bool, ...]], str] = {}
+
+# Field classes whose database value may be the Python value itself, for values of
+# the type named (``get_db_prep_save`` handing it back unchanged); which of them
+# do on this database is checked once (``_column``). Subclasses are not assumed
+# to behave alike.
+_PLAIN_TYPE: dict[type[Field[Any, Any]], type] = {
+    **dict.fromkeys((models.CharField, models.TextField), str),
+    **dict.fromkeys(
+        (
+            models.IntegerField,
+            models.BigIntegerField,
+            models.SmallIntegerField,
+            models.PositiveIntegerField,
+            models.PositiveSmallIntegerField,
+            models.PositiveBigIntegerField,
+            models.AutoField,
+            models.BigAutoField,
+        ),
+        int,
+    ),
+    models.FloatField: float,
+    models.BooleanField: bool,
+}
+_SAMPLE: dict[type, Any] = {str: "x", int: 7, float: 1.5, bool: True}
+
+
+@dataclass(frozen=True)
+class _Column:
+    field: Field[Any, Any]
+    attname: str
+    pre_save: bool  # the field computes its value on save (auto_now, files, …)
+    passthrough: tuple[type, ...]  # types whose values are written as they are
+
+
+def _column(f: Field[Any, Any], conn: Any) -> _Column:
+    kind = type(f.target_field) if type(f) is models.ForeignKey else type(f)
+    passthrough: list[type] = []
+    plain = _PLAIN_TYPE.get(kind)
+    if plain is not None:
+        sample = _SAMPLE[plain]
+        prepared = f.get_db_prep_save(sample, connection=conn)
+        if type(prepared) is plain and prepared == sample:
+            passthrough.append(plain)
+    if not isinstance(f, models.JSONField) and f.get_db_prep_save(None, connection=conn) is None:
+        passthrough.append(type(None))
+    computes = type(f).pre_save is not Field.pre_save and not (
+        type(f) in (models.DateField, models.DateTimeField) and not (f.auto_now or f.auto_now_add)  # type: ignore[attr-defined]
+    )
+    return _Column(f, f.attname, computes, tuple(passthrough))
+
+
+def _db_values(obj: Model, plan: Sequence[_Column], conn: Any) -> list[Any]:
+    """Each column's value as ``f.get_db_prep_save(f.pre_save(obj, True))`` gives it."""
+    values = []
+    state = obj.__dict__
+    for c in plan:
+        if c.pre_save:
+            value = c.field.pre_save(obj, True)
+        else:
+            value = state[c.attname] if c.attname in state else getattr(obj, c.attname)
+        if type(value) not in c.passthrough:
+            value = c.field.get_db_prep_save(value, connection=conn)
+        values.append(value)
+    return values
 
 
 def _insert_new(obj: Hazard | HazardEvent) -> None:
     """INSERT a new hazard or event row as ``obj.save(force_insert=True)`` would:
     the same columns, and each value as the ORM prepares it (``pre_save`` — e.g.
-    ``auto_now`` — then ``get_db_prep_save``), in one prepared statement; the
-    primary key is set on ``obj``. For the report's hot path: it skips only the
-    ORM's per-call statement building. NULLs are written into the statement
-    rather than bound: a new file leaves most of its 60 columns empty, and
-    psycopg parses a statement of more than 50 parameters again on every call.
-    With a save signal connected to the model, it saves through the ORM so that
-    the receivers run."""
+    ``auto_now`` — then ``get_db_prep_save``, skipped for values the database
+    takes as they are), in one prepared statement; the primary key is set on
+    ``obj``. For the report's hot path: it skips only the ORM's per-call
+    statement building. NULLs are written into the statement rather than bound:
+    a new file leaves most of its 60 columns empty, and psycopg parses a
+    statement of more than 50 parameters again on every call. With a save
+    signal connected to the model, it saves through the ORM so that the
+    receivers run."""
     model = type(obj)
     assert obj.pk is None and obj._state.adding, "only new rows"
     if pre_save.has_listeners(model) or post_save.has_listeners(model):
         obj.save(force_insert=True)
         return
-    vendor = connection.vendor
-    if (model, vendor) not in _insert_fields:
+    conn = connections[DEFAULT_DB_ALIAS]
+    vendor = conn.vendor
+    if (model, vendor) not in _insert_plans:
         fields = [
             f for f in model._meta.local_concrete_fields if not f.primary_key and not f.generated
         ]
         simple = not any(hasattr(f, "get_placeholder") for f in fields)
-        _insert_fields[(model, vendor)] = (
-            fields if simple and connection.features.can_return_columns_from_insert else None
+        _insert_plans[(model, vendor)] = (
+            [_column(f, conn) for f in fields]
+            if simple and conn.features.can_return_columns_from_insert
+            else None
         )
-    fields = _insert_fields[(model, vendor)]
-    if fields is None:
+    plan = _insert_plans[(model, vendor)]
+    if plan is None:
         obj.save(force_insert=True)
         return
     obj._prepare_related_fields_for_save(operation_name="save")  # as save() does
-    values = [f.get_db_prep_save(f.pre_save(obj, True), connection=connection) for f in fields]
+    values = _db_values(obj, plan, conn)
     nulls = tuple(v is None for v in values)
     sql = _insert_statements.get((model, vendor, nulls))
     if sql is None:
-        quote = connection.ops.quote_name
+        quote = conn.ops.quote_name
         sql = (
             f"INSERT INTO {quote(model._meta.db_table)} "
-            f"({', '.join(quote(f.column) for f in fields)}) "
+            f"({', '.join(quote(c.field.column) for c in plan)}) "
             f"VALUES ({', '.join('NULL' if null else '%s' for null in nulls)}) "
             f"RETURNING {quote(model._meta.pk.column)}"
         )
         _insert_statements[(model, vendor, nulls)] = sql
-    with connection.cursor() as cursor:
+    with conn.cursor() as cursor:
         cursor.execute(sql, [v for v in values if v is not None])
         (obj.pk,) = cursor.fetchone()
     obj._state.adding = False
-    obj._state.db = connection.alias
+    obj._state.db = conn.alias
 
 
 def _after_commit(hazard_id: int, kind: str, events: Sequence[HazardEvent]) -> None:

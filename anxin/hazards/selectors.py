@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
+import functools
 import math
 from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
 import h3
 from django.core.exceptions import EmptyResultSet
-from django.db import connection
+from django.db import DEFAULT_DB_ALIAS, connection, connections
 from django.db.models import QuerySet
 from django.db.models.sql import Query
 
@@ -21,23 +23,32 @@ from anxin.hazards.models import Hazard, HazardEvent
 
 def cells_within(lat: float, lng: float, radius_m: float) -> tuple[int, list[str]]:
     """H3 cells (res 9 or 11) that can hold a point within ``radius_m`` of a point:
-    a cheap indexed pre-filter. A point of a cell lies within the cell's
-    circumradius of its centre, so the cells kept are those whose centre lies
-    within the radius plus that (with a margin for neighbours of another size)."""
+    a cheap indexed pre-filter (callers still measure each distance). The cells
+    depend only on the cell the point lies in (``_cells_around``, cached)."""
     resolution = 11 if radius_m <= 100 else 9
-    origin = h3.latlng_to_cell(lat, lng, resolution)
+    return resolution, list(_cells_around(h3.latlng_to_cell(lat, lng, resolution), radius_m))
+
+
+@functools.lru_cache(maxsize=8192)
+def _cells_around(origin: str, radius_m: float) -> tuple[str, ...]:
+    """Every cell that can hold a point within ``radius_m`` of some point of
+    ``origin``. A point of a cell lies within the cell's circumradius R of its
+    centre, so a point within the radius of a point of ``origin`` lies within
+    radius + R of the origin's centre, and its cell's centre within another R
+    (with a margin for neighbours of another size): cells whose centre lies
+    within radius + 2.25·R of the origin's centre."""
     o_lat, o_lng = h3.cell_to_latlng(origin)
     circumradius = max(
         distance_m(o_lat, o_lng, v_lat, v_lng) for v_lat, v_lng in h3.cell_to_boundary(origin)
     )
-    reach = radius_m + 1.25 * circumradius
+    reach = radius_m + 2.25 * circumradius
     # A cell outside k rings has its centre at least 1.5·(k+1) circumradii away.
     rings = max(1, math.ceil(reach / (1.5 * circumradius)))
-    return resolution, [
+    return tuple(
         cell
         for cell in h3.grid_disk(origin, rings)
-        if distance_m(lat, lng, *h3.cell_to_latlng(cell)) <= reach
-    ]
+        if distance_m(o_lat, o_lng, *h3.cell_to_latlng(cell)) <= reach
+    )
 
 
 def nearby_open(
@@ -138,6 +149,8 @@ def duplicate_candidates(
     ]
 
 
+_OPEN_STATUS_VALUES = [str(s) for s in OPEN_STATUSES]
+
 # A scope that admits no row (``_scope_where``).
 _NOTHING: tuple[str, list[Any]] = ("0 = 1", [])
 
@@ -180,28 +193,32 @@ def _scope_where(visible_to: Any) -> tuple[str, list[Any]] | None:
     return derived_from_scope(visible_to, key, compile_scope)
 
 
-def _nearby_in_scope(
-    hazard: Hazard, scope: tuple[str, list[Any]], since: datetime, fields: Sequence[str]
-) -> list[Hazard]:
-    """``duplicate_candidates`` with ``fields`` in one SELECT written here around
-    the scope's WHERE clause (``_scope_where``), instead of the ORM assembling
-    the six other filters on every report: the same rows, nearest first."""
-    if scope is _NOTHING:
-        return []
-    scope_sql, scope_params = scope
+@dataclass(frozen=True)
+class _NearbyStatement:
+    sql: str
+    names: list[str]  # attnames selected, in the model's field order (from_db's)
+    at_lat: int
+    at_lng: int
+    converters: list[tuple[int, tuple[list[Any], Any]]]  # as SQLCompiler.get_converters
+
+
+# Per (database vendor, scope SQL, H3 resolution, number of cells, fields).
+_nearby_statements: dict[tuple[Any, ...], _NearbyStatement] = {}
+
+
+def _nearby_statement(
+    conn: Any, scope_sql: str, resolution: int, n_cells: int, fields: Sequence[str]
+) -> _NearbyStatement:
     meta = Hazard._meta
     table = meta.db_table
-    category = hazard.category
-    radius = category.duplicate_radius_m
-    resolution, cells = cells_within(hazard.lat, hazard.lng, radius)
-    quote = connection.ops.quote_name
+    quote = conn.ops.quote_name
     by_attname = {f.attname: f for f in meta.concrete_fields}
 
     def column(attname: str) -> str:
         return f"{quote(table)}.{quote(str(by_attname[attname].column))}"
 
     wanted = {"id", "lat", "lng", *fields}
-    selected = [f for f in meta.concrete_fields if f.attname in wanted]  # from_db's order
+    selected = [f for f in meta.concrete_fields if f.attname in wanted]
     names = [f.attname for f in selected]
     sql = (
         f"SELECT {', '.join(column(n) for n in names)} FROM {quote(table)} WHERE "
@@ -210,35 +227,63 @@ def _nearby_in_scope(
         f" AND {column('id')} <> %s"
         f" AND {column('status')} IN ({', '.join(['%s'] * len(OPEN_STATUSES))})"
         f" AND {column('h3_r11' if resolution == 11 else 'h3_r9')}"
-        f" IN ({', '.join(['%s'] * len(cells))})"
+        f" IN ({', '.join(['%s'] * n_cells)})"
     )
+    compiler = conn.ops.compiler("SQLCompiler")(Query(Hazard), conn, None)
+    converters = compiler.get_converters([f.get_col(table) for f in selected])
+    return _NearbyStatement(
+        sql, names, names.index("lat"), names.index("lng"), list(converters.items())
+    )
+
+
+def _nearby_in_scope(
+    hazard: Hazard, scope: tuple[str, list[Any]], since: datetime, fields: Sequence[str]
+) -> list[Hazard]:
+    """``duplicate_candidates`` with ``fields`` in one SELECT written here around
+    the scope's WHERE clause (``_scope_where``), instead of the ORM assembling
+    the six other filters on every report: the same rows, nearest first. The
+    statement is built once per shape (``_nearby_statement``)."""
+    if scope is _NOTHING:
+        return []
+    conn = connections[DEFAULT_DB_ALIAS]
+    scope_sql, scope_params = scope
+    category = hazard.category
+    radius = category.duplicate_radius_m
+    resolution, cells = cells_within(hazard.lat, hazard.lng, radius)
+    key = (conn.vendor, scope_sql, resolution, len(cells), tuple(fields))
+    statement = _nearby_statements.get(key)
+    if statement is None:
+        if len(_nearby_statements) >= 1000:  # scopes of many shapes: start again
+            _nearby_statements.clear()
+        statement = _nearby_statement(conn, scope_sql, resolution, len(cells), fields)
+        _nearby_statements[key] = statement
     params = [
         *scope_params,
         category.pk,
-        connection.ops.adapt_datetimefield_value(since),
+        conn.ops.adapt_datetimefield_value(since),
         hazard.pk,
-        *(str(s) for s in OPEN_STATUSES),
+        *_OPEN_STATUS_VALUES,
         *cells,
     ]
-    with connection.cursor() as cursor:
-        cursor.execute(sql, params)
+    with conn.cursor() as cursor:
+        cursor.execute(statement.sql, params)
         rows = cursor.fetchall()
     # Coordinates are plain floats; the other values are converted as the ORM
     # converts them, and only for the rows kept.
-    at_lat, at_lng = names.index("lat"), names.index("lng")
+    at_lat, at_lng = statement.at_lat, statement.at_lng
     near = sorted(
         (d, row)
         for row in rows
         if (d := distance_m(hazard.lat, hazard.lng, row[at_lat], row[at_lng])) <= radius
     )[:DUPLICATES_SHOWN]
-    if not near:
-        return []
-    compiler = connection.ops.compiler("SQLCompiler")(Query(Hazard), connection, None)
-    converters = compiler.get_converters([f.get_col(table) for f in selected])
-    kept = [row for _d, row in near]
-    if converters:
-        kept = list(compiler.apply_converters(kept, converters))
-    return [Hazard.from_db(connection.alias, names, row) for row in kept]
+    kept = []
+    for _d, row in near:
+        values = list(row)
+        for position, (functions, expression) in statement.converters:
+            for convert in functions:
+                values[position] = convert(values[position], expression, conn)
+        kept.append(Hazard.from_db(conn.alias, statement.names, values))
+    return kept
 
 
 def due_for_sweep(now: datetime) -> QuerySet[Hazard]:

@@ -147,6 +147,36 @@ def test_report_rows_are_those_the_orm_writes(personas, monkeypatch):
     assert ea["created_at"] == a["reported_at"]
 
 
+def test_column_values_are_those_the_orm_prepares(personas):
+    """The insert skips get_db_prep_save only where it would hand the value back."""
+    from django.db import connection
+    from django.utils import timezone
+
+    hazard = actions.report_hazard(
+        reporter=personas.grid_worker, category="0101", title="t", lat=LAT, lng=LNG
+    ).hazard
+    copy = Hazard.objects.get(pk=hazard.pk)
+    copy.pk, copy._state.adding = None, True
+    copy.deadline = timezone.now()
+    copy.six_item_plan = {"measures": "围挡"}
+    copy.is_listed, copy.escalation_level, copy.nearest_place_distance_m = True, 2, 3.5
+    event = HazardEvent(hazard=hazard, kind="note", actor=None, data={}, created_at=timezone.now())
+    for obj in (copy, event):
+        fields = [f for f in type(obj)._meta.local_concrete_fields if not f.primary_key]
+        plan = [actions._column(f, connection) for f in fields]
+        expected = [
+            f.get_db_prep_save(f.pre_save(obj, True), connection=connection) for f in fields
+        ]
+        got = actions._db_values(obj, plan, connection)
+        for f, a, b in zip(fields, got, expected, strict=True):
+            if f.name == "updated_at":  # auto_now: a new time on each call
+                assert type(a) is type(b)
+                continue
+            if hasattr(b, "obj"):  # psycopg's Jsonb wrapper has no equality of its own
+                a, b = (type(a), a.obj), (type(b), b.obj)
+            assert (type(a), a) == (type(b), b), f.name
+
+
 def test_counters_start_at_one_and_count_on(personas):
     for n in (1, 2, 3):
         hazard = actions.report_hazard(
