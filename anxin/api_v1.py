@@ -17,13 +17,14 @@ from anxin.taxonomy.api.views import CategoryViewSet
 from anxin.warnings.api.views import WarningRuleViewSet, WarningViewSet
 
 router = DefaultRouter()
+# Hazards first: URLs are matched in this order, and reports are the busiest path.
+router.register("hazards", HazardViewSet, basename="hazard")
 router.register("areas", AreaViewSet, basename="area")
 router.register("places", PlaceViewSet, basename="place")
 router.register("organisations", OrganisationViewSet, basename="organisation")
 router.register("users", UserViewSet, basename="user")
 router.register("memberships", MembershipViewSet, basename="membership")
 router.register("categories", CategoryViewSet, basename="category")
-router.register("hazards", HazardViewSet, basename="hazard")
 router.register("attachments", AttachmentViewSet, basename="attachment")
 router.register("notifications", NotificationViewSet, basename="notification")
 router.register("warnings", WarningViewSet, basename="warning")

@@ -218,6 +218,8 @@ CELERY_TASK_ALWAYS_EAGER = env_bool("CELERY_TASK_ALWAYS_EAGER", TESTING)
 # in the test process right after commit.
 OUTBOX_RELAY_ON_COMMIT = env_bool("OUTBOX_RELAY_ON_COMMIT", True)
 OUTBOX_POLL_SECONDS = env_float("OUTBOX_POLL_SECONDS", 0.5)
+# After a wake-up, the relay gathers this long's commits into one batch.
+OUTBOX_BATCH_SECONDS = env_float("OUTBOX_BATCH_SECONDS", 0.05)
 OUTBOX_RETRY_SECONDS = env_float("OUTBOX_RETRY_SECONDS", 2.0)
 CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True

@@ -7,7 +7,11 @@ from rest_framework.authtoken.views import obtain_auth_token
 
 from anxin.core.views import healthz, home
 
+# Django tries these in order: the REST API (the phones' reports, the busiest
+# path) comes first, right after the benchmark floor (empty unless enabled).
 urlpatterns = [
+    path("bench/", include("anxin.core.bench")),  # empty unless settings.BENCH_ENDPOINTS
+    path("api/v1/", include(("anxin.api_v1", "api"), namespace="api")),
     path("", home, name="home"),
     path("healthz", healthz, name="healthz"),
     path("", include("anxin.accounts.urls")),
@@ -16,7 +20,6 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("inbox/", include("anxin.notifications.urls")),
     path("warnings/", include("anxin.warnings.urls")),
-    path("api/v1/", include(("anxin.api_v1", "api"), namespace="api")),
     path("open311/v2/", include("anxin.open311.urls")),
     path("map/", include("anxin.maps.urls")),
     # The residents' phone app (and grid workers' offline capture) lives under /m/.
@@ -29,5 +32,4 @@ urlpatterns = [
     path("api/v1/auth/token/", obtain_auth_token, name="api-token"),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="swagger-ui"),
-    path("bench/", include("anxin.core.bench")),  # empty unless settings.BENCH_ENDPOINTS
 ]

@@ -170,7 +170,7 @@ def free_port() -> int:
 @contextmanager
 def child(
     name: str, command: list[str], env: dict[str, str], tmp: Path, ready: Callable[[str], bool]
-) -> Iterator[None]:
+) -> Iterator[subprocess.Popen[bytes]]:
     """Run ``command`` in its own session, logging to ``tmp/<name>.log``, until
     ``ready(log text)``; stop the whole session afterwards, also on error."""
     log_path = tmp / f"{name}.log"
@@ -186,7 +186,7 @@ def child(
             if time.monotonic() > deadline:
                 raise RuntimeError(f"{name} was not ready within 60 s")
             time.sleep(0.3)
-        yield
+        yield process
     finally:
         if process.poll() is None:
             os.killpg(process.pid, signal.SIGTERM)  # the session this script started
@@ -229,26 +229,34 @@ def gunicorn(env: dict[str, str], tmp: Path) -> Iterator[int]:
 
 
 @contextmanager
-def relay_worker(env: dict[str, str], tmp: Path) -> Iterator[None]:
+def relay_worker(env: dict[str, str], tmp: Path) -> Iterator[int]:
     """A Celery worker as in production, so that the outbox relay runs (in its
     main process) while the server is measured, but listening on a queue no task
     is sent to: the requests are measured, not the background work they cause."""
     celery = str(Path(PYTHON).parent / "celery")
     command = [celery, "-A", "anxin", "worker", "-Q", "anxin-bench-no-tasks", "--pool", "solo"]
-    with child("worker", [*command, "-l", "INFO"], env, tmp, lambda log: " ready." in log):
-        yield
+    with child("worker", [*command, "-l", "INFO"], env, tmp, lambda log: " ready." in log) as p:
+        yield p.pid
 
 
-def wait_for_relay(env: dict[str, str], seconds: float = 10) -> int:
-    """Outbox rows still unsent after waiting up to ``seconds`` for the relay."""
+def cpu_seconds(pid: int) -> float:
+    """User + system CPU time a process has used so far (Linux)."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def wait_for_relay(env: dict[str, str], seconds: float = 10) -> tuple[int, int]:
+    """Outbox rows still unsent after waiting up to ``seconds`` for the relay, and
+    outbox rows in all."""
     code = (
         "import time\nfrom anxin.outbox.models import OutboxMessage\n"
         f"deadline = time.monotonic() + {seconds}\n"
         "unsent = OutboxMessage.objects.filter(sent_at__isnull=True)\n"
         "while unsent.exists() and time.monotonic() < deadline:\n    time.sleep(0.2)\n"
-        "print(json.dumps(unsent.count()))\n"
+        "print(json.dumps([unsent.count(), OutboxMessage.objects.count()]))\n"
     )
-    return int(run_python(env, code))
+    unsent, rows = run_python(env, code)
+    return int(unsent), int(rows)
 
 
 # --- the client ----------------------------------------------------------------------------
@@ -364,6 +372,7 @@ from rest_framework.authtoken.models import Token
 from anxin.accounts.models import User
 from anxin.areas.models import Area
 from anxin.hazards.models import Hazard
+from anxin.outbox.models import OutboxMessage
 from anxin.taxonomy.models import Category
 from shapely.geometry import shape
 
@@ -385,6 +394,7 @@ print(json.dumps({
     "street_ids": rng.sample(street_ids, min(1000, len(street_ids))),
     "all_ids": rng.sample(all_ids, min(1000, len(all_ids))),
     "hazards": len(all_ids),
+    "outbox": OutboxMessage.objects.count(),
     "categories": sorted(
         Category.objects.filter(parent__isnull=False, is_active=True).values_list("code", flat=True)
     ),
@@ -495,6 +505,8 @@ class DatabaseRun:
     ratios: dict[str, float] = field(default_factory=dict)
     diagnosis: dict[str, Any] = field(default_factory=dict)
     unsent: int = -1
+    relay_cpu_s: float = 0.0
+    relayed: int = 0
     seconds: float = 0.0
 
 
@@ -533,10 +545,13 @@ def run_database(database: str, args: argparse.Namespace) -> DatabaseRun:
                 )
             setup = run_python(env, SETUP_CODE)
             run.hazards = setup["hazards"]
-            with relay_worker(env, tmp), gunicorn(env, tmp) as port:
+            with relay_worker(env, tmp) as worker, gunicorn(env, tmp) as port:
                 say(f"[{database}] gunicorn on 127.0.0.1:{port} and a relaying worker, measuring")
+                cpu = cpu_seconds(worker)
                 measure_all(run, port, setup, args)
-                run.unsent = wait_for_relay(env)
+                run.unsent, rows = wait_for_relay(env)
+                run.relay_cpu_s = cpu_seconds(worker) - cpu
+                run.relayed = rows - setup["outbox"]
             run.diagnosis = run_python(
                 env, f"URLS = {json.dumps(json.dumps(diagnose_urls(setup)))}\n" + DIAGNOSE_CODE
             )
@@ -705,6 +720,11 @@ def print_run(run: DatabaseRun) -> list[tuple[str, str, str, str]]:
         seeding = f"seeded database reused (copy of {run.reused})"
     say(f"migrate {run.migrate_s:.1f} s, {seeding}; this database took {run.seconds:.0f} s")
     say(f"outbox rows the worker's relay had not sent 10 s after the last request: {run.unsent}")
+    say(
+        f"CPU time of the relaying worker during the run: {run.relay_cpu_s:.2f} s for "
+        f"{run.relayed} outbox rows"
+        + (f" ({run.relay_cpu_s / run.relayed * 1000:.2f} ms per row)" if run.relayed else "")
+    )
     say(
         f"{'request':<52} {'mode':<10} {'n':>5} {'req/s':>7} {'p50 ms':>7} "
         f"{'p95 ms':>7} {'max ms':>7} {'err':>4}"

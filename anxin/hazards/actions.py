@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import sqlite3
 from collections.abc import Iterable, Sequence
+from contextlib import nullcontext
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
@@ -16,9 +17,8 @@ from typing import Any
 import h3
 from django.conf import settings
 from django.core.files.uploadedfile import UploadedFile
-from django.db import DEFAULT_DB_ALIAS, IntegrityError, connection, connections, models, transaction
-from django.db.models import F, Field, Model
-from django.db.models.signals import post_save, pre_save
+from django.db import DEFAULT_DB_ALIAS, IntegrityError, connection, connections, transaction
+from django.db.models import F, Model
 from django.http import Http404
 from django.utils import timezone
 from django.utils.dateparse import parse_date, parse_datetime
@@ -28,7 +28,7 @@ from anxin.accounts.choices import Role
 from anxin.accounts.models import Membership, User
 from anxin.areas.spatial import distance_m, nearest_place, resolve_point
 from anxin.core.process_cache import ProcessCache
-from anxin.hazards import deadlines, routing
+from anxin.hazards import deadlines, routing, selectors, statements
 from anxin.hazards.attachments import CheckedFile, as_content, check_file
 from anxin.hazards.choices import (
     COLOUR_LEVEL_WORD,
@@ -54,6 +54,7 @@ from anxin.hazards.models import (
 )
 from anxin.hazards.workflow import TIER_OF_ROLE, TRANSITIONS, Transition, tiers_required
 from anxin.organisations.models import Organisation
+from anxin.outbox import actions as outbox
 from anxin.outbox.actions import enqueue
 from anxin.taxonomy.models import Category
 from anxin.taxonomy.selectors import reportable_category
@@ -91,148 +92,28 @@ def _event(
     role: str = "",
     at: datetime | None = None,
     internal: bool = False,
-    plain_insert: bool = False,
+    save: bool = True,
 ) -> HazardEvent:
-    values = {
-        "hazard": hazard,
-        "kind": kind,
-        "action": action,
-        "actor": actor,
-        "actor_role": role or _primary_role(actor),
-        "from_status": from_status,
-        "to_status": to_status,
-        "reason": reason,
-        "data": data or {},
-        "is_internal": internal,
-        "created_at": at or timezone.now(),
-    }
-    if plain_insert:  # the report's hot path
-        event = HazardEvent(**values)
-        _insert_new(event)
-        return event
-    return HazardEvent.objects.create(**values)
-
-
-# Per model and database vendor: how an INSERT gets each column's value (None: the
-# ORM must save it); per (model, vendor, which values are NULL): the statement.
-_insert_plans: dict[tuple[type[Model], str], list[_Column] | None] = {}
-_insert_statements: dict[tuple[type[Model], str, tuple[bool, ...]], str] = {}
-
-# Field classes whose database value may be the Python value itself, for values of
-# the type named (``get_db_prep_save`` handing it back unchanged); which of them
-# do on this database is checked once (``_column``). Subclasses are not assumed
-# to behave alike.
-_PLAIN_TYPE: dict[type[Field[Any, Any]], type] = {
-    **dict.fromkeys((models.CharField, models.TextField), str),
-    **dict.fromkeys(
-        (
-            models.IntegerField,
-            models.BigIntegerField,
-            models.SmallIntegerField,
-            models.PositiveIntegerField,
-            models.PositiveSmallIntegerField,
-            models.PositiveBigIntegerField,
-            models.AutoField,
-            models.BigAutoField,
-        ),
-        int,
-    ),
-    models.FloatField: float,
-    models.BooleanField: bool,
-}
-_SAMPLE: dict[type, Any] = {str: "x", int: 7, float: 1.5, bool: True}
-
-
-@dataclass(frozen=True)
-class _Column:
-    field: Field[Any, Any]
-    attname: str
-    pre_save: bool  # the field computes its value on save (auto_now, files, …)
-    passthrough: tuple[type, ...]  # types whose values are written as they are
-
-
-def _column(f: Field[Any, Any], conn: Any) -> _Column:
-    kind = type(f.target_field) if type(f) is models.ForeignKey else type(f)
-    passthrough: list[type] = []
-    plain = _PLAIN_TYPE.get(kind)
-    if plain is not None:
-        sample = _SAMPLE[plain]
-        prepared = f.get_db_prep_save(sample, connection=conn)
-        if type(prepared) is plain and prepared == sample:
-            passthrough.append(plain)
-    if not isinstance(f, models.JSONField) and f.get_db_prep_save(None, connection=conn) is None:
-        passthrough.append(type(None))
-    computes = type(f).pre_save is not Field.pre_save and not (
-        type(f) in (models.DateField, models.DateTimeField) and not (f.auto_now or f.auto_now_add)  # type: ignore[attr-defined]
+    """An event of ``hazard``'s timeline, saved (or left to the caller to write)."""
+    event = HazardEvent(
+        hazard=hazard,
+        kind=kind,
+        action=action,
+        actor=actor,
+        actor_role=role or _primary_role(actor),
+        from_status=from_status,
+        to_status=to_status,
+        reason=reason,
+        data=data or {},
+        is_internal=internal,
+        created_at=at or timezone.now(),
     )
-    return _Column(f, f.attname, computes, tuple(passthrough))
+    if save:
+        event.save(force_insert=True)
+    return event
 
 
-def _db_values(obj: Model, plan: Sequence[_Column], conn: Any) -> list[Any]:
-    """Each column's value as ``f.get_db_prep_save(f.pre_save(obj, True))`` gives it."""
-    values = []
-    state = obj.__dict__
-    for c in plan:
-        if c.pre_save:
-            value = c.field.pre_save(obj, True)
-        else:
-            value = state[c.attname] if c.attname in state else getattr(obj, c.attname)
-        if type(value) not in c.passthrough:
-            value = c.field.get_db_prep_save(value, connection=conn)
-        values.append(value)
-    return values
-
-
-def _insert_new(obj: Hazard | HazardEvent) -> None:
-    """INSERT a new hazard or event row as ``obj.save(force_insert=True)`` would:
-    the same columns, and each value as the ORM prepares it (``pre_save`` — e.g.
-    ``auto_now`` — then ``get_db_prep_save``, skipped for values the database
-    takes as they are), in one prepared statement; the primary key is set on
-    ``obj``. For the report's hot path: it skips only the ORM's per-call
-    statement building. NULLs are written into the statement rather than bound:
-    a new file leaves most of its 60 columns empty, and psycopg parses a
-    statement of more than 50 parameters again on every call. With a save
-    signal connected to the model, it saves through the ORM so that the
-    receivers run."""
-    model = type(obj)
-    assert obj.pk is None and obj._state.adding, "only new rows"
-    if pre_save.has_listeners(model) or post_save.has_listeners(model):
-        obj.save(force_insert=True)
-        return
-    conn = connections[DEFAULT_DB_ALIAS]
-    vendor = conn.vendor
-    if (model, vendor) not in _insert_plans:
-        fields = [
-            f for f in model._meta.local_concrete_fields if not f.primary_key and not f.generated
-        ]
-        simple = not any(hasattr(f, "get_placeholder") for f in fields)
-        _insert_plans[(model, vendor)] = (
-            [_column(f, conn) for f in fields]
-            if simple and conn.features.can_return_columns_from_insert
-            else None
-        )
-    plan = _insert_plans[(model, vendor)]
-    if plan is None:
-        obj.save(force_insert=True)
-        return
-    obj._prepare_related_fields_for_save(operation_name="save")  # as save() does
-    values = _db_values(obj, plan, conn)
-    nulls = tuple(v is None for v in values)
-    sql = _insert_statements.get((model, vendor, nulls))
-    if sql is None:
-        quote = conn.ops.quote_name
-        sql = (
-            f"INSERT INTO {quote(model._meta.db_table)} "
-            f"({', '.join(quote(c.field.column) for c in plan)}) "
-            f"VALUES ({', '.join('NULL' if null else '%s' for null in nulls)}) "
-            f"RETURNING {quote(model._meta.pk.column)}"
-        )
-        _insert_statements[(model, vendor, nulls)] = sql
-    with conn.cursor() as cursor:
-        cursor.execute(sql, [v for v in values if v is not None])
-        (obj.pk,) = cursor.fetchone()
-    obj._state.adding = False
-    obj._state.db = conn.alias
+_insert_new = statements.insert_new  # the report's rows (tests swap it for the ORM's save)
 
 
 def _after_commit(hazard_id: int, kind: str, events: Sequence[HazardEvent]) -> None:
@@ -406,9 +287,10 @@ def report_hazard(
 
     The hot path of the platform: the point is resolved by the in-process
     spatial index (areas and named places, no query), and the write is one
-    short transaction of four statements (both counters in one upsert, the
-    file and its first event each by a prepared INSERT, the outbox row); the
-    duplicate candidates are then read in one SELECT.
+    short transaction of four statements (``_write_report``), after which the
+    duplicate candidates are read in one SELECT; on PostgreSQL a report
+    without files is written and searched in one statement instead
+    (``_write_report_in_one_statement``).
     A repeated ``idempotency_key`` returns the file made the first time.
     """
     now = timezone.now()
@@ -491,27 +373,31 @@ def report_hazard(
         verify_deadline=deadlines.due(TimeLimitStep.VERIFY, colour, community, now),
     )
     missing = completeness(hazard, len(checked))
+    event = _event(
+        hazard,
+        EventKind.TRANSITION,
+        reporter,
+        action="report",
+        to_status=Status.REPORTED,
+        data={"missing": missing, "source": hazard.source},
+        at=now,
+        save=False,
+    )
+    level_word = COLOUR_LEVEL_WORD[colour]
+    code = _ReportCode(
+        keys=(f"code:{owner.code}:{main.code}", f"machine:{counted.code}:{cat.code}:{day}"),
+        prefixes=(
+            f"{owner.name}-{main.name_zh}-{level_word}-",
+            f"{counted.code}-{cat.code}-{day}-",
+        ),
+    )
+    duplicates: list[Hazard] | None = None
+    stored: list[Attachment] = []
     try:
-        with transaction.atomic():
-            seq, machine_seq = _next_in_sequences(
-                f"code:{owner.code}:{main.code}", f"machine:{counted.code}:{cat.code}:{day}"
-            )
-            level_word = COLOUR_LEVEL_WORD[colour]
-            hazard.code = f"{owner.name}-{main.name_zh}-{level_word}-{seq:03d}"
-            hazard.machine_code = f"{counted.code}-{cat.code}-{day}-{machine_seq:04d}"
-            _insert_new(hazard)
-            event = _event(
-                hazard,
-                EventKind.TRANSITION,
-                reporter,
-                action="report",
-                to_status=Status.REPORTED,
-                data={"missing": missing, "source": hazard.source},
-                at=now,
-                plain_insert=True,
-            )
-            stored = _store_files(hazard, checked, reporter, event)
-            _after_commit(hazard.pk, "reported", [event])
+        if not checked and connection.vendor == "postgresql":
+            duplicates = _write_report_in_one_statement(hazard, event, code, reporter)
+        else:
+            stored = _write_report(hazard, event, code, checked, reporter)
     except IntegrityError:
         # The same submission again (an offline queue replayed, a double tap):
         # the idempotency key is unique, so the first file stands.
@@ -527,18 +413,143 @@ def report_hazard(
                 {"idempotency_key": [_("This key was used for another report.")]}
             ) from None
         return ReportResult(hazard=existing, created=False)
-    from anxin.hazards.selectors import DUPLICATE_SUMMARY_FIELDS, duplicate_candidates
-
-    return ReportResult(
-        hazard=hazard,
-        created=True,
-        missing=missing,
+    if duplicates is None:
         # What the reporter is shown of each (one query; other fields load on access).
-        duplicates=duplicate_candidates(
-            hazard, visible_to=reporter, fields=DUPLICATE_SUMMARY_FIELDS
-        ),
-        attachments=stored,
+        duplicates = selectors.duplicate_candidates(
+            hazard, visible_to=reporter, fields=selectors.DUPLICATE_SUMMARY_FIELDS
+        )
+    return ReportResult(
+        hazard=hazard, created=True, missing=missing, duplicates=duplicates, attachments=stored
     )
+
+
+@dataclass(frozen=True)
+class _ReportCode:
+    """A report's two numbers: the counters' keys, and the codes' text before them."""
+
+    keys: tuple[str, str]  # human code (per area and class), machine code (per grid, day)
+    prefixes: tuple[str, str]
+
+    def apply(self, hazard: Hazard, seq: int, machine_seq: int) -> None:
+        hazard.code = f"{self.prefixes[0]}{seq:03d}"
+        hazard.machine_code = f"{self.prefixes[1]}{machine_seq:04d}"
+
+
+def _write_report(
+    hazard: Hazard,
+    event: HazardEvent,
+    code: _ReportCode,
+    checked: Sequence[tuple[CheckedFile, str]],
+    reporter: User | None,
+) -> list[Attachment]:
+    """The report's writes in one short transaction: both counters in one upsert,
+    the file and its first event each by a prepared INSERT, the evidence, the
+    outbox row."""
+    with transaction.atomic():
+        code.apply(hazard, *_next_in_sequences(*code.keys))
+        _insert_new(hazard)
+        event.hazard = hazard
+        _insert_new(event)
+        stored = _store_files(hazard, checked, reporter, event)
+        _after_commit(hazard.pk, "reported", [event])
+    return stored
+
+
+# The counters' numbers as the codes write them: "{:03d}" and "{:04d}" (never cut).
+_PADDED = "lpad(({n})::text, greatest({width}, length(({n})::text)), '0')"
+
+
+def _write_report_in_one_statement(
+    hazard: Hazard, event: HazardEvent, code: _ReportCode, reporter: User | None
+) -> list[Hazard] | None:
+    """PostgreSQL: the report's writes — both counters, the file, its first event
+    and the outbox row (with the relay's wake-up) — and the duplicate search in
+    ONE statement, atomic by itself: no BEGIN and COMMIT round trips when no
+    transaction is open (inside one, a savepoint keeps a failure to itself).
+    The ids are drawn from the tables' sequences first, so every row is
+    written with the values the statements of the other databases write
+    (tests compare them). The search reads the snapshot before the new file.
+    Returns the duplicates, or None when they must be read afterwards."""
+    conn = connections[DEFAULT_DB_ALIAS]
+    hazard_plan = statements.insert_plan(Hazard, conn)
+    event_plan = statements.insert_plan(HazardEvent, conn)
+    if hazard_plan is None or event_plan is None:  # save signals: the ORM must save
+        _write_report(hazard, event, code, (), reporter)
+        return None
+    quote = conn.ops.quote_name
+    counters = quote(SequenceCounter._meta.db_table)
+
+    def sequence(model: type[Model]) -> str:
+        return f"nextval(pg_get_serial_sequence('{quote(model._meta.db_table)}', 'id'))"
+
+    def number(name: str) -> tuple[str, list[Any]]:
+        return f"(SELECT {name} FROM numbers)", []
+
+    def padded(name: str, prefix: str, width: int) -> tuple[str, list[Any]]:
+        return f"(SELECT %s || {_PADDED.format(n=name, width=width)} FROM numbers)", [prefix]
+
+    hazard_sql, hazard_params = statements.insert_values(
+        hazard,
+        hazard_plan,
+        conn,
+        {
+            "id": number("hazard_id"),
+            "code": padded("seq", code.prefixes[0], 3),
+            "machine_code": padded("machine_seq", code.prefixes[1], 4),
+        },
+    )
+    event_sql, event_params = statements.insert_values(
+        event, event_plan, conn, {"id": number("event_id"), "hazard_id": number("hazard_id")}
+    )
+    message_sql, message_params = outbox.insert_select(
+        "anxin.hazards.tasks.hazard_changed",
+        id_sql="numbers.message_id",
+        # as _after_commit enqueues it
+        kwargs_sql="jsonb_build_object('hazard_id', numbers.hazard_id, 'kind', 'reported',"
+        " 'event_ids', jsonb_build_array(numbers.event_id))",
+        key_sql="'hazard-changed:' || numbers.event_id",
+        source="numbers",
+        created_at=event.created_at,
+    )
+    search = selectors.duplicate_query(hazard, reporter, selectors.DUPLICATE_SUMMARY_FIELDS)
+    near_sql, near_params = (
+        (search[0].sql, search[1]) if search is not None else ("SELECT NULL AS id", [])
+    )
+    sql = (
+        f"WITH counters AS (INSERT INTO {counters} (key, value) VALUES (%s, 1), (%s, 1)"
+        f" ON CONFLICT (key) DO UPDATE SET value = {counters}.value + 1 RETURNING key, value),"
+        f" numbers AS (SELECT {sequence(Hazard)} AS hazard_id,"
+        f" {sequence(HazardEvent)} AS event_id, {sequence(outbox.OutboxMessage)} AS message_id,"
+        " (SELECT value FROM counters WHERE key = %s) AS seq,"
+        " (SELECT value FROM counters WHERE key = %s) AS machine_seq),"
+        f" new_hazard AS ({hazard_sql}), new_event AS ({event_sql}),"
+        f" new_message AS ({message_sql})"
+        " SELECT numbers.hazard_id, numbers.event_id, numbers.message_id, numbers.seq,"
+        f" numbers.machine_seq, (SELECT {outbox.NOTIFY_SQL} FROM new_message), near.*"
+        f" FROM numbers LEFT JOIN ({near_sql}) AS near ON TRUE"
+    )
+    params = [
+        *code.keys,
+        *code.keys,
+        *hazard_params,
+        *event_params,
+        *message_params,
+        *near_params,
+    ]
+    with transaction.atomic() if conn.in_atomic_block else nullcontext(), conn.cursor() as cursor:
+        cursor.execute(sql, params)
+        rows = cursor.fetchall()
+    hazard_id, event_id, message_id, seq, machine_seq = rows[0][:5]
+    hazard.pk, event.pk = hazard_id, event_id
+    event.hazard = hazard
+    code.apply(hazard, seq, machine_seq)
+    statements.saved(hazard, conn)
+    statements.saved(event, conn)
+    outbox.enqueued(message_id)
+    if search is None:
+        return None
+    found = [row[6:] for row in rows if row[6] is not None]
+    return selectors.nearest(hazard, search[0], found)
 
 
 # --- transitions ------------------------------------------------------------------------

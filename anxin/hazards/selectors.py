@@ -194,7 +194,7 @@ def _scope_where(visible_to: Any) -> tuple[str, list[Any]] | None:
 
 
 @dataclass(frozen=True)
-class _NearbyStatement:
+class NearbyStatement:
     sql: str
     names: list[str]  # attnames selected, in the model's field order (from_db's)
     at_lat: int
@@ -203,12 +203,20 @@ class _NearbyStatement:
 
 
 # Per (database vendor, scope SQL, H3 resolution, number of cells, fields).
-_nearby_statements: dict[tuple[Any, ...], _NearbyStatement] = {}
+_nearby_statements: dict[tuple[Any, ...], NearbyStatement] = {}
 
 
 def _nearby_statement(
-    conn: Any, scope_sql: str, resolution: int, n_cells: int, fields: Sequence[str]
-) -> _NearbyStatement:
+    conn: Any,
+    scope_sql: str,
+    resolution: int,
+    n_cells: int,
+    fields: Sequence[str],
+    exclude_id: bool = True,
+) -> NearbyStatement:
+    """The duplicate search's SELECT. Its parameters: the scope's, the category,
+    the earliest report time, the id to leave out (``exclude_id``), the open
+    statuses, the cells."""
     meta = Hazard._meta
     table = meta.db_table
     quote = conn.ops.quote_name
@@ -224,14 +232,14 @@ def _nearby_statement(
         f"SELECT {', '.join(column(n) for n in names)} FROM {quote(table)} WHERE "
         + (f"({scope_sql}) AND " if scope_sql else "")
         + f"{column('category_id')} = %s AND {column('reported_at')} >= %s"
-        f" AND {column('id')} <> %s"
-        f" AND {column('status')} IN ({', '.join(['%s'] * len(OPEN_STATUSES))})"
+        + (f" AND {column('id')} <> %s" if exclude_id else "")
+        + f" AND {column('status')} IN ({', '.join(['%s'] * len(OPEN_STATUSES))})"
         f" AND {column('h3_r11' if resolution == 11 else 'h3_r9')}"
         f" IN ({', '.join(['%s'] * n_cells)})"
     )
     compiler = conn.ops.compiler("SQLCompiler")(Query(Hazard), conn, None)
     converters = compiler.get_converters([f.get_col(table) for f in selected])
-    return _NearbyStatement(
+    return NearbyStatement(
         sql, names, names.index("lat"), names.index("lng"), list(converters.items())
     )
 
@@ -242,34 +250,70 @@ def _nearby_in_scope(
     """``duplicate_candidates`` with ``fields`` in one SELECT written here around
     the scope's WHERE clause (``_scope_where``), instead of the ORM assembling
     the six other filters on every report: the same rows, nearest first. The
-    statement is built once per shape (``_nearby_statement``)."""
+    statement is built once per shape (``nearby_query``)."""
     if scope is _NOTHING:
         return []
     conn = connections[DEFAULT_DB_ALIAS]
+    statement, params = nearby_query(hazard, scope, since, fields, exclude=hazard.pk)
+    with conn.cursor() as cursor:
+        cursor.execute(statement.sql, params)
+        rows = cursor.fetchall()
+    return nearest(hazard, statement, rows)
+
+
+def duplicate_query(
+    hazard: Hazard, visible_to: Any, fields: Sequence[str]
+) -> tuple[NearbyStatement, list[Any]] | None:
+    """``duplicate_candidates(hazard, visible_to, fields)`` for a hazard not yet
+    written, as a SELECT to run in the statement that writes it (whose snapshot
+    does not hold the new row); pass its rows to ``nearest``. None when the
+    scope needs the ORM."""
+    scope = _scope_where(visible_to)
+    if scope is None:
+        return None
+    since = hazard.reported_at - timedelta(days=hazard.category.duplicate_window_days)
+    return nearby_query(hazard, scope, since, fields, exclude=None)
+
+
+def nearby_query(
+    hazard: Hazard,
+    scope: tuple[str, list[Any]],
+    since: datetime,
+    fields: Sequence[str],
+    exclude: int | None,
+) -> tuple[NearbyStatement, list[Any]]:
+    """The duplicate search for ``hazard`` (not yet written when ``exclude`` is
+    None): the statement and its parameters."""
+    conn = connections[DEFAULT_DB_ALIAS]
     scope_sql, scope_params = scope
-    category = hazard.category
-    radius = category.duplicate_radius_m
-    resolution, cells = cells_within(hazard.lat, hazard.lng, radius)
-    key = (conn.vendor, scope_sql, resolution, len(cells), tuple(fields))
+    resolution, cells = cells_within(hazard.lat, hazard.lng, hazard.category.duplicate_radius_m)
+    key = (conn.vendor, scope_sql, resolution, len(cells), tuple(fields), exclude is not None)
     statement = _nearby_statements.get(key)
     if statement is None:
         if len(_nearby_statements) >= 1000:  # scopes of many shapes: start again
             _nearby_statements.clear()
-        statement = _nearby_statement(conn, scope_sql, resolution, len(cells), fields)
+        statement = _nearby_statement(
+            conn, scope_sql, resolution, len(cells), fields, exclude is not None
+        )
         _nearby_statements[key] = statement
     params = [
         *scope_params,
-        category.pk,
+        hazard.category.pk,
         conn.ops.adapt_datetimefield_value(since),
-        hazard.pk,
+        *([] if exclude is None else [exclude]),
         *_OPEN_STATUS_VALUES,
         *cells,
     ]
-    with conn.cursor() as cursor:
-        cursor.execute(statement.sql, params)
-        rows = cursor.fetchall()
-    # Coordinates are plain floats; the other values are converted as the ORM
-    # converts them, and only for the rows kept.
+    return statement, params
+
+
+def nearest(hazard: Hazard, statement: NearbyStatement, rows: Sequence[Any]) -> list[Hazard]:
+    """The rows of ``statement`` within the duplicate radius, nearest first (at
+    most ``DUPLICATES_SHOWN``), as hazards carrying the fields selected.
+    Coordinates are plain floats; the other values are converted as the ORM
+    converts them, and only for the rows kept."""
+    conn = connections[DEFAULT_DB_ALIAS]
+    radius = hazard.category.duplicate_radius_m
     at_lat, at_lng = statement.at_lat, statement.at_lng
     near = sorted(
         (d, row)

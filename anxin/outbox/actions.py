@@ -40,16 +40,40 @@ def enqueue(task: str, key: str | None = None, **kwargs: Any) -> OutboxMessage |
             return None
         if connection.vendor == "postgresql":
             with connection.cursor() as cursor:
-                cursor.execute("SELECT pg_notify(%s, '')", [NOTIFY_CHANNEL])
+                cursor.execute(f"SELECT {NOTIFY_SQL}")
+    enqueued(message.pk)
+    return message
+
+
+def enqueued(message_id: int) -> None:
+    """After an outbox row is written in the current transaction (by ``enqueue``
+    or by a statement built with ``insert_select``)."""
     if settings.CELERY_TASK_ALWAYS_EAGER and settings.OUTBOX_RELAY_ON_COMMIT:
         # Tests: run the task in this process after commit, as a worker would.
-        transaction.on_commit(lambda: relay_one(message.pk))
-    return message
+        transaction.on_commit(lambda: relay_one(message_id))
+
+
+def insert_select(
+    task: str, *, id_sql: str, kwargs_sql: str, key_sql: str, source: str, created_at: Any
+) -> tuple[str, list[Any]]:
+    """PostgreSQL: the outbox row of ``task`` as ``INSERT … SELECT … FROM source
+    RETURNING id``, for a caller that writes it in one statement with the rows
+    it is about (its id, kwargs and key computed in SQL from ``source``, e.g.
+    ``jsonb_build_object(…)``: the same document ``enqueue`` would write). The
+    caller selects ``NOTIFY_SQL`` from it and calls ``enqueued``."""
+    table = connection.ops.quote_name(OutboxMessage._meta.db_table)
+    sql = (
+        f"INSERT INTO {table} (id, task, kwargs, key, created_at, attempts, last_error) "
+        f"SELECT {id_sql}, %s, {kwargs_sql}, {key_sql}, %s, 0, '' FROM {source} RETURNING id"
+    )
+    return sql, [task, created_at]
 
 
 # PostgreSQL wakes the relay with this notification, delivered when the
 # transaction that wrote the row commits (and not at all if it rolls back).
 NOTIFY_CHANNEL = "anxin_outbox"
+# The same, as an expression to select from the statement's new rows.
+NOTIFY_SQL = f"pg_notify('{NOTIFY_CHANNEL}', '')"
 
 
 def _can_insert_returning() -> bool:
@@ -70,8 +94,7 @@ def _insert_unless_present(task: str, key: str, kwargs: dict[str, Any]) -> Outbo
     )
     params: list[Any] = [task, json.dumps(kwargs), key, now]
     if connection.vendor == "postgresql":
-        sql = f"WITH new AS ({insert.format(cast='::jsonb')}) SELECT id, pg_notify(%s, '') FROM new"
-        params.append(NOTIFY_CHANNEL)
+        sql = f"WITH new AS ({insert.format(cast='::jsonb')}) SELECT id, {NOTIFY_SQL} FROM new"
     else:
         sql = insert.format(cast="")
     with connection.cursor() as cursor:
@@ -82,10 +105,10 @@ def _insert_unless_present(task: str, key: str, kwargs: dict[str, Any]) -> Outbo
     return OutboxMessage(pk=row[0], task=task, kwargs=kwargs, key=key, created_at=now)
 
 
-def _send(message: OutboxMessage) -> None:
+def _send(message: OutboxMessage, producer: Any = None) -> None:
     from anxin.celery import app
 
-    with app.producer_or_acquire() as producer:
+    with app.producer_or_acquire(producer) as producer:
         # Fail at once when the broker is down: kombu would otherwise keep trying
         # to connect for about 6 s. The message stays in the outbox and is
         # sent when the broker is back.
@@ -150,14 +173,20 @@ def relay_batch(limit: int = 100, older_than_seconds: float = 0) -> tuple[int, b
             unsent = unsent.select_for_update(skip_locked=True)
         sent: list[OutboxMessage] = []
         failed = False
-        for message in unsent[:limit]:
+        batch = list(unsent[:limit])
+        if batch:
+            from anxin.celery import app
+
+            pending = batch[0]
             try:
-                _send(message)
+                with app.producer_or_acquire() as producer:  # one broker connection for all
+                    for pending in batch:
+                        _send(pending, producer)
+                        sent.append(pending)
             except Exception as exc:  # the broker is down: stop, retry later
-                _failed(message, exc)
+                if pending not in sent:
+                    _failed(pending, exc)
                 failed = True
-                break
-            sent.append(message)
         if sent:
             OutboxMessage.objects.filter(pk__in=[m.pk for m in sent], sent_at__isnull=True).update(
                 sent_at=timezone.now(), attempts=F("attempts") + 1, last_error=""
@@ -172,6 +201,8 @@ class OutboxRelay:
     at each commit that wrote a row (LISTEN/NOTIFY); on SQLite, and as a
     safety net on PostgreSQL, it looks every ``OUTBOX_POLL_SECONDS``. After a
     broker failure it waits ``OUTBOX_RETRY_SECONDS``."""
+
+    batch_size = 100
 
     def __init__(self) -> None:
         self._stop = threading.Event()
@@ -197,10 +228,10 @@ class OutboxRelay:
                 try:
                     if listener is None and connection.vendor == "postgresql":
                         listener = _listen()
-                    sent, failed = relay_batch()
+                    sent, failed = relay_batch(self.batch_size)
                     if failed:
                         self._stop.wait(settings.OUTBOX_RETRY_SECONDS)
-                    elif not sent:
+                    elif sent < self.batch_size:  # all there was: wait for more
                         _wait(listener, self._stop, settings.OUTBOX_POLL_SECONDS)
                 except Exception:  # never let the thread die; the next round retries
                     log.exception("outbox relay failed; retrying")
@@ -228,11 +259,21 @@ def _listen() -> Any:
 
 
 def _wait(listener: Any, stop: threading.Event, seconds: float) -> None:
-    """Until a notification arrives (PostgreSQL), the timeout passes or stop."""
+    """Until a notification arrives (PostgreSQL), the timeout passes or stop.
+    After a notification it gathers the commits of the next
+    ``OUTBOX_BATCH_SECONDS`` into the same batch: under load the relay then
+    sends many rows per round instead of one (each round costs a few ms of
+    the machine's CPU), at the price of that much delay."""
     if listener is None:
         stop.wait(seconds)
         return
+    woken = False
     for _notification in listener.notifies(timeout=seconds, stop_after=1):
+        woken = True
+    if woken and settings.OUTBOX_BATCH_SECONDS > 0:
+        stop.wait(settings.OUTBOX_BATCH_SECONDS)
+    # Their rows are committed, so the next round takes them: no wake-up needed.
+    for _notification in listener.notifies(timeout=0):
         pass
 
 

@@ -14,10 +14,11 @@ from rest_framework import serializers
 
 from anxin.accounts.models import User
 from anxin.areas.spatial import distance_m
-from anxin.hazards import actions, selectors
+from anxin.hazards import actions, selectors, statements
 from anxin.hazards.api.serializers import HazardCreatedSerializer, HazardCreateSerializer
 from anxin.hazards.models import Hazard, HazardEvent, SequenceCounter
 from anxin.hazards.selectors import DUPLICATE_SUMMARY_FIELDS, cells_within, duplicate_candidates
+from anxin.outbox.models import OutboxMessage
 
 pytestmark = pytest.mark.django_db
 
@@ -118,7 +119,11 @@ def test_report_rows_are_those_the_orm_writes(personas, monkeypatch):
     def orm_insert(obj):
         obj.save(force_insert=True)
 
+    def in_steps(hazard, event, code, reporter):  # PostgreSQL: not in one statement
+        actions._write_report(hazard, event, code, (), reporter)
+
     monkeypatch.setattr(actions, "_insert_new", orm_insert)
+    monkeypatch.setattr(actions, "_write_report_in_one_statement", in_steps)
     slow = actions.report_hazard(
         reporter=personas.grid_worker,
         category="0101",
@@ -145,6 +150,62 @@ def test_report_rows_are_those_the_orm_writes(personas, monkeypatch):
         k: v for k, v in eb.items() if k not in skip
     }
     assert ea["created_at"] == a["reported_at"]
+    for hazard, event in ((fast, ea), (slow, eb)):
+        message = OutboxMessage.objects.get(key=f"hazard-changed:{event['id']}")
+        assert message.task == "anxin.hazards.tasks.hazard_changed"
+        assert message.kwargs == {
+            "hazard_id": hazard.pk,
+            "kind": "reported",
+            "event_ids": [event["id"]],
+        }
+
+
+@pytest.mark.parametrize("one_statement", [True, False])
+def test_codes_grow_past_their_width(personas, monkeypatch, one_statement):
+    if not one_statement:
+        monkeypatch.setattr(
+            actions,
+            "_write_report_in_one_statement",
+            lambda h, e, c, r: actions._write_report(h, e, c, (), r),
+        )
+    first = actions.report_hazard(
+        reporter=personas.grid_worker, category="0101", title="t", lat=LAT, lng=LNG
+    ).hazard
+    assert first.code.endswith("-001") and first.machine_code.endswith("-0001")
+    code_key, machine_key = SequenceCounter.objects.order_by("key").values_list("key", flat=True)
+    SequenceCounter.objects.filter(key=code_key).update(value=999)
+    SequenceCounter.objects.filter(key=machine_key).update(value=9999)
+    hazard = actions.report_hazard(
+        reporter=personas.grid_worker, category="0101", title="t", lat=LAT, lng=LNG
+    ).hazard
+    stored = Hazard.objects.get(pk=hazard.pk)
+    assert (stored.code, stored.machine_code) == (hazard.code, hazard.machine_code)
+    assert stored.code == first.code[:-3] + "1000"
+    assert stored.machine_code == first.machine_code[:-4] + "10000"
+
+
+def test_duplicates_in_the_answer_are_those_searched_afterwards(personas, tree):
+    """On PostgreSQL the report's statement searches before its own row exists."""
+    rng = random.Random(5)
+    for i in range(12):
+        actions.report_hazard(
+            reporter=personas.grid_worker,
+            category="0101",
+            title=f"near {i}",
+            lat=LAT + rng.uniform(-0.0004, 0.0004),
+            lng=LNG + rng.uniform(-0.0004, 0.0004),
+        )
+    result = actions.report_hazard(
+        reporter=personas.grid_worker, category="0101", title="t", lat=LAT, lng=LNG
+    )
+    answered = [(h.pk, h.code, h.status, h.reported_at) for h in result.duplicates]
+    searched = [
+        (h.pk, h.code, h.status, h.reported_at)
+        for h in duplicate_candidates(result.hazard, visible_to=personas.grid_worker)
+    ]
+    assert answered == searched
+    assert 0 < len(answered) <= selectors.DUPLICATES_SHOWN
+    assert result.hazard.pk not in {pk for pk, *_rest in answered}
 
 
 def test_column_values_are_those_the_orm_prepares(personas):
@@ -163,11 +224,11 @@ def test_column_values_are_those_the_orm_prepares(personas):
     event = HazardEvent(hazard=hazard, kind="note", actor=None, data={}, created_at=timezone.now())
     for obj in (copy, event):
         fields = [f for f in type(obj)._meta.local_concrete_fields if not f.primary_key]
-        plan = [actions._column(f, connection) for f in fields]
+        plan = [statements.column(f, connection) for f in fields]
         expected = [
             f.get_db_prep_save(f.pre_save(obj, True), connection=connection) for f in fields
         ]
-        got = actions._db_values(obj, plan, connection)
+        got = statements.db_values(obj, plan, connection)
         for f, a, b in zip(fields, got, expected, strict=True):
             if f.name == "updated_at":  # auto_now: a new time on each call
                 assert type(a) is type(b)

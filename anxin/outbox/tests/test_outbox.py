@@ -45,7 +45,7 @@ def test_broker_down_keeps_the_work_until_the_relay_sends_it(monkeypatch, settin
     # transport), which is "down" until the monkeypatch is undone.
     settings.CELERY_TASK_ALWAYS_EAGER = False
 
-    def broker_down(message):
+    def broker_down(message, producer=None):
         raise ConnectionRefusedError("Error 111 connecting to 127.0.0.1:6390")
 
     monkeypatch.setattr(actions, "_send", broker_down)

@@ -40,7 +40,7 @@ def sends(monkeypatch):
     sent: list[int] = []
     lock = threading.Lock()
 
-    def record(message: OutboxMessage) -> None:
+    def record(message: OutboxMessage, producer: object = None) -> None:
         with lock:
             sent.append(message.pk)
 
@@ -117,7 +117,7 @@ def test_two_relays_send_each_message_once(through_broker, sends, settings, monk
     settings.OUTBOX_POLL_SECONDS = 0.05
     slow_send = actions._send
 
-    def slowly(message: OutboxMessage) -> None:
+    def slowly(message: OutboxMessage, producer: object = None) -> None:
         time.sleep(0.002)
         slow_send(message)
 
@@ -135,3 +135,35 @@ def test_two_relays_send_each_message_once(through_broker, sends, settings, monk
     assert sorted(sends) == sorted(ids)
     assert Counter(sends).most_common(1)[0][1] == 1
     assert connection.vendor == "postgresql"
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_burst_of_commits_is_relayed_in_few_rounds(through_broker, sends, settings, monkeypatch):
+    """Each round costs the machine a few ms whatever it sends; under load the relay
+    gathers the commits of a moment (OUTBOX_BATCH_SECONDS, or the polling
+    interval) into one round instead of one round per commit."""
+    settings.OUTBOX_POLL_SECONDS = 0.5
+    settings.OUTBOX_BATCH_SECONDS = 0.5
+    rounds: list[int] = []
+    batch = actions.relay_batch
+
+    def counted(limit: int = 100, older_than_seconds: float = 0) -> tuple[int, bool]:
+        sent, failed = batch(limit, older_than_seconds)
+        if sent:
+            rounds.append(sent)
+        return sent, failed
+
+    monkeypatch.setattr(actions, "relay_batch", counted)
+    relay = actions.OutboxRelay()
+    relay.start()
+    try:
+        time.sleep(0.6)  # idle: waiting for work
+        ids = []
+        for n in range(10):  # ten requests, each its own transaction
+            with transaction.atomic():
+                ids.append(actions.enqueue(HEARTBEAT, key=f"burst-{n}").pk)  # type: ignore[union-attr]
+        wait_until_sent(ids, 20)
+    finally:
+        relay.stop()
+    assert sorted(sends) == sorted(ids)
+    assert sum(rounds) == 10 and len(rounds) <= 2, rounds
