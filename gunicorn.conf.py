@@ -29,3 +29,17 @@ errorlog = "-"
 loglevel = os.environ.get("GUNICORN_LOG_LEVEL", "info")
 # Trust X-Forwarded-* only from a reverse proxy on the same machine.
 forwarded_allow_ips = os.environ.get("FORWARDED_ALLOW_IPS", "127.0.0.1,::1")
+
+
+def post_worker_init(worker: object) -> None:
+    """Load every view once, then move everything loaded so far out of the garbage
+    collector's sight (``gc.freeze``): the modules, URL patterns and settings
+    live as long as the process, and a full collection otherwise walks all of
+    them (~120,000 objects, 50-60 ms, a pause in whichever request triggers it)."""
+    import gc
+
+    from django.urls import get_resolver
+
+    get_resolver().check()  # imports every view, serializer and form
+    gc.collect()
+    gc.freeze()

@@ -5,11 +5,12 @@ from __future__ import annotations
 import threading
 
 import pytest
-from django.db import connection
+from django.db import DatabaseError, connection
 
-from anxin.hazards import actions
+from anxin.hazards import actions, statements
 from anxin.hazards.errors import TransitionConflict
 from anxin.hazards.models import Hazard, HazardEvent
+from anxin.outbox.models import OutboxMessage
 from anxin.testing.factories import Personas, Tree
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -90,17 +91,39 @@ def test_concurrent_reports_get_distinct_gap_free_codes():
     assert machine == [1, 2, 3, 4, 5, 6]
 
 
-def test_sequence_continues_without_repeat_after_a_failed_report(tree, personas, monkeypatch):
-    """A report that fails after its number was drawn gives the number back."""
+@pytest.mark.parametrize("path", ["steps", "one statement"])
+def test_sequence_continues_without_repeat_after_a_failed_report(tree, personas, monkeypatch, path):
+    """A report that fails after its number was drawn gives the number back: in the
+    transaction of steps (SQLite, reports with files) and in PostgreSQL's one
+    statement alike."""
+    if path == "one statement" and connection.vendor != "postgresql":
+        pytest.skip("PostgreSQL writes a report without files in one statement")
     first = actions.report_hazard(
         reporter=personas.grid_worker, category="0101", lat=30.015, lng=120.007
     ).hazard
 
-    def disk_full(*args, **kwargs):
-        raise OSError("disk full")
+    if path == "steps":
 
-    monkeypatch.setattr(actions, "_store_files", disk_full)
-    with pytest.raises(OSError):
+        def in_steps(hazard, event, code, reporter):
+            return actions._write_report(hazard, event, code, (), reporter)
+
+        def disk_full(*args, **kwargs):
+            raise OSError("disk full")
+
+        monkeypatch.setattr(actions, "_write_report_in_one_statement", in_steps)
+        monkeypatch.setattr(actions, "_store_files", disk_full)
+        failure: type[Exception] = OSError
+    else:
+        insert_values = statements.insert_values
+
+        def failing(obj, plan, conn, computed):  # the file's row fails in the statement
+            if isinstance(obj, Hazard):
+                computed = {**computed, "lat": ("(SELECT 1 / 0)", [])}
+            return insert_values(obj, plan, conn, computed)
+
+        monkeypatch.setattr(statements, "insert_values", failing)
+        failure = DatabaseError
+    with pytest.raises(failure):
         actions.report_hazard(
             reporter=personas.grid_worker, category="0101", lat=30.015, lng=120.007
         )
@@ -109,4 +132,7 @@ def test_sequence_continues_without_repeat_after_a_failed_report(tree, personas,
         reporter=personas.grid_worker, category="0101", lat=30.015, lng=120.007
     ).hazard
     assert first.code.endswith("-001") and second.code.endswith("-002")
+    assert first.machine_code.endswith("-0001") and second.machine_code.endswith("-0002")
     assert Hazard.objects.count() == 2
+    assert HazardEvent.objects.count() == 2
+    assert OutboxMessage.objects.filter(task="anxin.hazards.tasks.hazard_changed").count() == 2
