@@ -114,7 +114,8 @@ else:
     VAR_DIR.mkdir(parents=True, exist_ok=True)
     DATABASES = {
         "default": {
-            "ENGINE": "django.db.backends.sqlite3",
+            # Django's SQLite backend, with writers queued on a lock file (see there).
+            "ENGINE": "anxin.core.sqlite",
             "NAME": env_str("SQLITE_PATH", str(VAR_DIR / "anxin.sqlite3")),
             # Keep each thread's connection, as on PostgreSQL: opening one reads
             # the schema and closing the last one checkpoints the WAL, which cost
@@ -140,7 +141,7 @@ else:
             },
         }
     }
-DATABASE_IS_SQLITE = DATABASES["default"]["ENGINE"].endswith("sqlite3")
+DATABASE_IS_SQLITE = DATABASES["default"]["ENGINE"] == "anxin.core.sqlite"
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # --- Accounts -------------------------------------------------------------------
