@@ -56,6 +56,7 @@ from anxin.hazards.workflow import TIER_OF_ROLE, TRANSITIONS, Transition, tiers_
 from anxin.organisations.models import Organisation
 from anxin.outbox import actions as outbox
 from anxin.outbox.actions import enqueue
+from anxin.outbox.models import OutboxMessage
 from anxin.taxonomy.models import Category
 from anxin.taxonomy.selectors import reportable_category
 
@@ -116,6 +117,11 @@ def _event(
 _insert_new = statements.insert_new  # the report's rows (tests swap it for the ORM's save)
 
 
+# The background work of a change, keyed by its first event (see _after_commit).
+HAZARD_CHANGED_TASK = "anxin.hazards.tasks.hazard_changed"
+HAZARD_CHANGED_KEY = "hazard-changed:"
+
+
 def _after_commit(hazard_id: int, kind: str, events: Sequence[HazardEvent]) -> None:
     """Side effects (warnings, notifications) run in the background after commit.
 
@@ -124,8 +130,8 @@ def _after_commit(hazard_id: int, kind: str, events: Sequence[HazardEvent]) -> N
     enqueued once."""
     ids = [e.pk for e in events]
     enqueue(
-        "anxin.hazards.tasks.hazard_changed",
-        key=f"hazard-changed:{ids[0]}" if ids else None,
+        HAZARD_CHANGED_TASK,
+        key=f"{HAZARD_CHANGED_KEY}{ids[0]}" if ids else None,
         hazard_id=hazard_id,
         kind=kind,
         event_ids=ids,
@@ -501,13 +507,12 @@ def _write_report_in_one_statement(
     event_sql, event_params = statements.insert_values(
         event, event_plan, conn, {"id": number("event_id"), "hazard_id": number("hazard_id")}
     )
-    message_sql, message_params = outbox.insert_select(
-        "anxin.hazards.tasks.hazard_changed",
+    message_sql, message_params = outbox.insert_select(  # as _after_commit enqueues it
+        HAZARD_CHANGED_TASK,
         id_sql="numbers.message_id",
-        # as _after_commit enqueues it
         kwargs_sql="jsonb_build_object('hazard_id', numbers.hazard_id, 'kind', 'reported',"
         " 'event_ids', jsonb_build_array(numbers.event_id))",
-        key_sql="'hazard-changed:' || numbers.event_id",
+        key_sql=f"'{HAZARD_CHANGED_KEY}' || numbers.event_id",
         source="numbers",
         created_at=event.created_at,
     )
@@ -519,7 +524,7 @@ def _write_report_in_one_statement(
         f"WITH counters AS (INSERT INTO {counters} (key, value) VALUES (%s, 1), (%s, 1)"
         f" ON CONFLICT (key) DO UPDATE SET value = {counters}.value + 1 RETURNING key, value),"
         f" numbers AS (SELECT {sequence(Hazard)} AS hazard_id,"
-        f" {sequence(HazardEvent)} AS event_id, {sequence(outbox.OutboxMessage)} AS message_id,"
+        f" {sequence(HazardEvent)} AS event_id, {sequence(OutboxMessage)} AS message_id,"
         " (SELECT value FROM counters WHERE key = %s) AS seq,"
         " (SELECT value FROM counters WHERE key = %s) AS machine_seq),"
         f" new_hazard AS ({hazard_sql}), new_event AS ({event_sql}),"

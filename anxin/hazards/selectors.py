@@ -199,7 +199,9 @@ class NearbyStatement:
     names: list[str]  # attnames selected, in the model's field order (from_db's)
     at_lat: int
     at_lng: int
-    converters: list[tuple[int, tuple[list[Any], Any]]]  # as SQLCompiler.get_converters
+    # As SQLCompiler.get_converters gives them; they read only settings (the time
+    # zone), so one statement serves every thread's connection.
+    converters: list[tuple[int, tuple[list[Any], Any]]]
 
 
 # Per (database vendor, scope SQL, H3 resolution, number of cells, fields).
