@@ -141,7 +141,7 @@ else:
             },
         }
     }
-DATABASE_IS_SQLITE = DATABASES["default"]["ENGINE"] == "anxin.core.sqlite"
+DATABASE_IS_SQLITE = "sqlite" in DATABASES["default"]["ENGINE"]
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # --- Accounts -------------------------------------------------------------------

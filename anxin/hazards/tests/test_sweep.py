@@ -263,7 +263,7 @@ def test_management_command_prints_counts(personas):  # type: ignore[no-untyped-
 
 # --- two sweeps at once ----------------------------------------------------------------
 @pytest.mark.skipif(
-    django_settings.DATABASES["default"]["ENGINE"].endswith("sqlite3"),
+    django_settings.DATABASE_IS_SQLITE,
     reason=(
         "needs row locks (SELECT … FOR UPDATE SKIP LOCKED) and concurrent connections: "
         "SQLite has neither, and its in-memory shared-cache test database raises "
