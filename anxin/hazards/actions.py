@@ -250,7 +250,7 @@ class ReportResult:
     hazard: Hazard
     created: bool
     missing: list[str] = field(default_factory=list)
-    duplicates: list[Hazard] = field(default_factory=list)
+    duplicates: list[selectors.Candidate] = field(default_factory=list)
     attachments: list[Attachment] = field(default_factory=list)
 
 
@@ -397,7 +397,7 @@ def report_hazard(
             f"{counted.code}-{cat.code}-{day}-",
         ),
     )
-    duplicates: list[Hazard] | None = None
+    duplicates: list[selectors.Candidate] | None = None
     stored: list[Attachment] = []
     try:
         if not checked and connection.vendor == "postgresql":
@@ -420,10 +420,7 @@ def report_hazard(
             ) from None
         return ReportResult(hazard=existing, created=False)
     if duplicates is None:
-        # What the reporter is shown of each (one query; other fields load on access).
-        duplicates = selectors.duplicate_candidates(
-            hazard, visible_to=reporter, fields=selectors.DUPLICATE_SUMMARY_FIELDS
-        )
+        duplicates = selectors.duplicate_summaries(hazard, visible_to=reporter)
     return ReportResult(
         hazard=hazard, created=True, missing=missing, duplicates=duplicates, attachments=stored
     )
@@ -467,7 +464,7 @@ _PADDED = "lpad(({n})::text, greatest({width}, length(({n})::text)), '0')"
 
 def _write_report_in_one_statement(
     hazard: Hazard, event: HazardEvent, code: _ReportCode, reporter: User | None
-) -> list[Hazard] | None:
+) -> list[selectors.Candidate] | None:
     """PostgreSQL: the report's writes — both counters, the file, its first event
     and the outbox row (with the relay's wake-up) — and the duplicate search in
     ONE statement, atomic by itself: no BEGIN and COMMIT round trips when no
@@ -516,7 +513,7 @@ def _write_report_in_one_statement(
         source="numbers",
         created_at=event.created_at,
     )
-    search = selectors.duplicate_query(hazard, reporter, selectors.DUPLICATE_SUMMARY_FIELDS)
+    search = selectors.duplicate_query(hazard, reporter)
     near_sql, near_params = (
         (search[0].sql, search[1]) if search is not None else ("SELECT NULL AS id", [])
     )

@@ -57,38 +57,17 @@ def nearby_open(
     radius_m: float,
     queryset: QuerySet[Hazard] | None = None,
     limit: int | None = None,
-    fields: Sequence[str] | None = None,
 ) -> list[tuple[Hazard, float]]:
     """Open hazards within ``radius_m`` of a point, nearest first (at most
-    ``limit``). H3 cells narrow the search on an index; distances are computed
-    on the coordinates, and only the hazards returned are loaded.
-
-    Without ``fields`` the hazards come whole (with their category, grid and
-    community), loaded by a second query. With ``fields`` there is one query:
-    the candidates' values of those fields are read with their coordinates and
-    the hazards returned carry just them (others load on access)."""
+    ``limit``), with their category, grid and community. H3 cells narrow the
+    search on an index; distances are computed on the coordinates, and only
+    the hazards returned are loaded (by a second query)."""
     resolution, cells = cells_within(lat, lng, radius_m)
     field = "h3_r11" if resolution == 11 else "h3_r9"
     queryset = Hazard.objects.all() if queryset is None else queryset
     # No ORDER BY: the order is by distance, below. (An ORDER BY id lets SQLite
     # prefer an index that yields that order over the narrower one.)
     rows = queryset.filter(status__in=OPEN_STATUSES, **{f"{field}__in": cells}).order_by()
-    if fields is not None:
-        # In the model's field order, as Model.from_db expects.
-        wanted = {"id", "lat", "lng", *fields}
-        names = [f.attname for f in Hazard._meta.concrete_fields if f.attname in wanted]
-        at_lat, at_lng = names.index("lat"), names.index("lng")
-        found = sorted(
-            (
-                (d, values)
-                for values in rows.values_list(*names)
-                if (d := distance_m(lat, lng, values[at_lat], values[at_lng])) <= radius_m
-            ),
-            key=lambda item: (item[0], item[1][0]),  # id is the first field
-        )
-        if limit is not None:
-            found = found[:limit]
-        return [(Hazard.from_db(rows.db, names, values), d) for d, values in found]
     near = sorted(
         (d, pk)
         for pk, h_lat, h_lng in rows.values_list("pk", "lat", "lng")
@@ -104,49 +83,70 @@ def nearby_open(
     return [(loaded[pk], d) for d, pk in near if pk in loaded]
 
 
-# How many duplicate candidates a reporter is shown, nearest first, and what of each.
+# How many duplicate candidates a reporter is shown, nearest first.
 DUPLICATES_SHOWN = 10
-DUPLICATE_SUMMARY_FIELDS = (
-    "id",
-    "code",
-    "title",
-    "status",
-    "risk_colour",
-    "lat",
-    "lng",
-    "reported_at",
-)
 
 
-def duplicate_candidates(
-    hazard: Hazard, visible_to: Any = "everyone", fields: Sequence[str] | None = None
-) -> list[Hazard]:
-    """Open hazards of the same subclass within its duplicate radius and window,
-    nearest first; with ``visible_to`` a user, only those that user may see.
-    ``fields``: load just these, in one statement (see ``nearby_open``)."""
+@dataclass(frozen=True, slots=True)
+class Candidate:
+    """What a reporter is shown of a possible duplicate of their report, and how
+    far from it it lies: a record, not a model instance (building ten partial
+    hazards cost more than the search that found them)."""
+
+    id: int
+    code: str
+    title: str
+    risk_colour: str
+    lat: float | None
+    lng: float | None
+    status: str
+    reported_at: datetime
+    distance_m: float
+
+    @property
+    def pk(self) -> int:
+        return self.id
+
+    @classmethod
+    def of(cls, hazard: Hazard, distance: float) -> Candidate:
+        return cls(
+            **{name: getattr(hazard, name) for name in DUPLICATE_SUMMARY_FIELDS},
+            distance_m=round(distance, 1),
+        )
+
+
+# The hazard fields a Candidate carries.
+DUPLICATE_SUMMARY_FIELDS = tuple(f for f in Candidate.__dataclass_fields__ if f != "distance_m")
+
+
+def _duplicates(hazard: Hazard, visible_to: Any) -> list[tuple[Hazard, float]]:
     category = hazard.category
     since = hazard.reported_at - timedelta(days=category.duplicate_window_days)
-    if fields is not None:
-        scope = _scope_where(visible_to)
-        if scope is not None:
-            return _nearby_in_scope(hazard, scope, since, fields)
     base = (
         Hazard.objects.all()
         if visible_to == "everyone"
         else Hazard.objects.restrict(visible_to, "view")
     )
     queryset = base.filter(category=category, reported_at__gte=since).exclude(pk=hazard.pk)
-    return [
-        h
-        for h, _d in nearby_open(
-            hazard.lat,
-            hazard.lng,
-            category.duplicate_radius_m,
-            queryset,
-            limit=DUPLICATES_SHOWN,
-            fields=fields,
-        )
-    ]
+    return nearby_open(
+        hazard.lat, hazard.lng, category.duplicate_radius_m, queryset, limit=DUPLICATES_SHOWN
+    )
+
+
+def duplicate_candidates(hazard: Hazard, visible_to: Any = "everyone") -> list[Hazard]:
+    """Open hazards of the same subclass within its duplicate radius and window,
+    nearest first; with ``visible_to`` a user, only those that user may see."""
+    return [h for h, _d in _duplicates(hazard, visible_to)]
+
+
+def duplicate_summaries(hazard: Hazard, visible_to: Any = "everyone") -> list[Candidate]:
+    """``duplicate_candidates`` as the reporter is shown them, in one SELECT
+    (``_nearby_in_scope``) unless the scope needs the ORM."""
+    scope = _scope_where(visible_to)
+    if scope is None:
+        return [Candidate.of(h, d) for h, d in _duplicates(hazard, visible_to)]
+    since = hazard.reported_at - timedelta(days=hazard.category.duplicate_window_days)
+    return _nearby_in_scope(hazard, scope, since)
 
 
 _OPEN_STATUS_VALUES = [str(s) for s in OPEN_STATUSES]
@@ -196,7 +196,7 @@ def _scope_where(visible_to: Any) -> tuple[str, list[Any]] | None:
 @dataclass(frozen=True)
 class NearbyStatement:
     sql: str
-    names: list[str]  # attnames selected, in the model's field order (from_db's)
+    names: list[str]  # the attnames selected
     at_lat: int
     at_lng: int
     # As SQLCompiler.get_converters gives them; they read only settings (the time
@@ -204,7 +204,7 @@ class NearbyStatement:
     converters: list[tuple[int, tuple[list[Any], Any]]]
 
 
-# Per (database vendor, scope SQL, H3 resolution, number of cells, fields).
+# Per (database vendor, scope SQL, H3 resolution, number of cells, id left out).
 _nearby_statements: dict[tuple[Any, ...], NearbyStatement] = {}
 
 
@@ -213,7 +213,6 @@ def _nearby_statement(
     scope_sql: str,
     resolution: int,
     n_cells: int,
-    fields: Sequence[str],
     exclude_id: bool = True,
 ) -> NearbyStatement:
     """The duplicate search's SELECT. Its parameters: the scope's, the category,
@@ -227,8 +226,7 @@ def _nearby_statement(
     def column(attname: str) -> str:
         return f"{quote(table)}.{quote(str(by_attname[attname].column))}"
 
-    wanted = {"id", "lat", "lng", *fields}
-    selected = [f for f in meta.concrete_fields if f.attname in wanted]
+    selected = [f for f in meta.concrete_fields if f.attname in DUPLICATE_SUMMARY_FIELDS]
     names = [f.attname for f in selected]
     sql = (
         f"SELECT {', '.join(column(n) for n in names)} FROM {quote(table)} WHERE "
@@ -247,26 +245,24 @@ def _nearby_statement(
 
 
 def _nearby_in_scope(
-    hazard: Hazard, scope: tuple[str, list[Any]], since: datetime, fields: Sequence[str]
-) -> list[Hazard]:
-    """``duplicate_candidates`` with ``fields`` in one SELECT written here around
+    hazard: Hazard, scope: tuple[str, list[Any]], since: datetime
+) -> list[Candidate]:
+    """``duplicate_summaries`` in one SELECT written here around
     the scope's WHERE clause (``_scope_where``), instead of the ORM assembling
     the six other filters on every report: the same rows, nearest first. The
     statement is built once per shape (``nearby_query``)."""
     if scope is _NOTHING:
         return []
     conn = connections[DEFAULT_DB_ALIAS]
-    statement, params = nearby_query(hazard, scope, since, fields, exclude=hazard.pk)
+    statement, params = nearby_query(hazard, scope, since, exclude=hazard.pk)
     with conn.cursor() as cursor:
         cursor.execute(statement.sql, params)
         rows = cursor.fetchall()
     return nearest(hazard, statement, rows)
 
 
-def duplicate_query(
-    hazard: Hazard, visible_to: Any, fields: Sequence[str]
-) -> tuple[NearbyStatement, list[Any]] | None:
-    """``duplicate_candidates(hazard, visible_to, fields)`` for a hazard not yet
+def duplicate_query(hazard: Hazard, visible_to: Any) -> tuple[NearbyStatement, list[Any]] | None:
+    """``duplicate_summaries(hazard, visible_to)`` for a hazard not yet
     written, as a SELECT to run in the statement that writes it (whose snapshot
     does not hold the new row); pass its rows to ``nearest``. None when the
     scope needs the ORM."""
@@ -274,14 +270,13 @@ def duplicate_query(
     if scope is None:
         return None
     since = hazard.reported_at - timedelta(days=hazard.category.duplicate_window_days)
-    return nearby_query(hazard, scope, since, fields, exclude=None)
+    return nearby_query(hazard, scope, since, exclude=None)
 
 
 def nearby_query(
     hazard: Hazard,
     scope: tuple[str, list[Any]],
     since: datetime,
-    fields: Sequence[str],
     exclude: int | None,
 ) -> tuple[NearbyStatement, list[Any]]:
     """The duplicate search for ``hazard`` (not yet written when ``exclude`` is
@@ -289,14 +284,12 @@ def nearby_query(
     conn = connections[DEFAULT_DB_ALIAS]
     scope_sql, scope_params = scope
     resolution, cells = cells_within(hazard.lat, hazard.lng, hazard.category.duplicate_radius_m)
-    key = (conn.vendor, scope_sql, resolution, len(cells), tuple(fields), exclude is not None)
+    key = (conn.vendor, scope_sql, resolution, len(cells), exclude is not None)
     statement = _nearby_statements.get(key)
     if statement is None:
         if len(_nearby_statements) >= 1000:  # scopes of many shapes: start again
             _nearby_statements.clear()
-        statement = _nearby_statement(
-            conn, scope_sql, resolution, len(cells), fields, exclude is not None
-        )
+        statement = _nearby_statement(conn, scope_sql, resolution, len(cells), exclude is not None)
         _nearby_statements[key] = statement
     params = [
         *scope_params,
@@ -309,11 +302,11 @@ def nearby_query(
     return statement, params
 
 
-def nearest(hazard: Hazard, statement: NearbyStatement, rows: Sequence[Any]) -> list[Hazard]:
+def nearest(hazard: Hazard, statement: NearbyStatement, rows: Sequence[Any]) -> list[Candidate]:
     """The rows of ``statement`` within the duplicate radius, nearest first (at
-    most ``DUPLICATES_SHOWN``), as hazards carrying the fields selected.
-    Coordinates are plain floats; the other values are converted as the ORM
-    converts them, and only for the rows kept."""
+    most ``DUPLICATES_SHOWN``), as candidates. Coordinates are plain floats;
+    the other values are converted as the ORM converts them, and only for the
+    rows kept."""
     conn = connections[DEFAULT_DB_ALIAS]
     radius = hazard.category.duplicate_radius_m
     at_lat, at_lng = statement.at_lat, statement.at_lng
@@ -323,12 +316,13 @@ def nearest(hazard: Hazard, statement: NearbyStatement, rows: Sequence[Any]) -> 
         if (d := distance_m(hazard.lat, hazard.lng, row[at_lat], row[at_lng])) <= radius
     )[:DUPLICATES_SHOWN]
     kept = []
-    for _d, row in near:
+    for d, row in near:
         values = list(row)
         for position, (functions, expression) in statement.converters:
             for convert in functions:
                 values[position] = convert(values[position], expression, conn)
-        kept.append(Hazard.from_db(conn.alias, statement.names, values))
+        fields = dict(zip(statement.names, values, strict=True))
+        kept.append(Candidate(**fields, distance_m=round(d, 1)))
     return kept
 
 

@@ -19,7 +19,7 @@ from anxin.accounts.api.personal import PersonalDataMixin
 from anxin.accounts.selectors import mask_mobile, mask_name
 from anxin.hazards.choices import Grade, Phase, RiskColour, SourceChannel, Status
 from anxin.hazards.models import Attachment, ExtensionRequest, Hazard, HazardEvent, WhistleCall
-from anxin.hazards.selectors import DUPLICATE_SUMMARY_FIELDS
+from anxin.hazards.selectors import Candidate
 
 
 def _is_staff_viewer(context: Any) -> bool:
@@ -371,11 +371,18 @@ def _encodable(text: str) -> bool:
     return True
 
 
-class DuplicateSerializer(serializers.ModelSerializer[Hazard]):
-    class Meta:
-        model = Hazard
-        fields = list(DUPLICATE_SUMMARY_FIELDS)  # what report_hazard loads of each
-        read_only_fields = fields
+class DuplicateSerializer(serializers.Serializer[Any]):
+    """A possible duplicate of the report (``selectors.Candidate``)."""
+
+    id = serializers.IntegerField()
+    code = serializers.CharField()
+    title = serializers.CharField()
+    status = serializers.CharField()
+    risk_colour = serializers.CharField()
+    lat = serializers.FloatField(allow_null=True)
+    lng = serializers.FloatField(allow_null=True)
+    reported_at = serializers.DateTimeField()
+    distance_m = serializers.FloatField(help_text=_("Metres from the reported point"))
 
 
 class HazardCreatedSerializer(serializers.Serializer[Any]):
@@ -448,17 +455,18 @@ def _text(value: Any) -> str | None:
     return None if value is None else str(value)
 
 
-def _duplicate(hazard: Hazard) -> dict[str, Any]:
-    """DuplicateSerializer's answer for one hazard, written out (see above)."""
+def _duplicate(candidate: Candidate) -> dict[str, Any]:
+    """DuplicateSerializer's answer for one candidate, written out (see above)."""
     return {
-        "id": int(hazard.pk),
-        "code": _text(hazard.code),
-        "title": _text(hazard.title),
-        "status": _text(hazard.status),
-        "risk_colour": _text(hazard.risk_colour),
-        "lat": None if hazard.lat is None else float(hazard.lat),
-        "lng": None if hazard.lng is None else float(hazard.lng),
-        "reported_at": _MOMENT.to_representation(hazard.reported_at),
+        "id": int(candidate.id),
+        "code": _text(candidate.code),
+        "title": _text(candidate.title),
+        "status": _text(candidate.status),
+        "risk_colour": _text(candidate.risk_colour),
+        "lat": None if candidate.lat is None else float(candidate.lat),
+        "lng": None if candidate.lng is None else float(candidate.lng),
+        "reported_at": _MOMENT.to_representation(candidate.reported_at),
+        "distance_m": float(candidate.distance_m),
     }
 
 

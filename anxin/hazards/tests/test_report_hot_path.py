@@ -17,7 +17,7 @@ from anxin.areas.spatial import distance_m
 from anxin.hazards import actions, selectors, statements
 from anxin.hazards.api.serializers import HazardCreatedSerializer, HazardCreateSerializer
 from anxin.hazards.models import Hazard, HazardEvent, SequenceCounter
-from anxin.hazards.selectors import DUPLICATE_SUMMARY_FIELDS, cells_within, duplicate_candidates
+from anxin.hazards.selectors import cells_within, duplicate_candidates, duplicate_summaries
 from anxin.outbox.models import OutboxMessage
 
 pytestmark = pytest.mark.django_db
@@ -299,11 +299,14 @@ def test_duplicates_in_one_select_are_those_of_the_orm(personas, tree, monkeypat
     found = 0
     for hazard in Hazard.objects.select_related("category"):
         for viewer in viewers:
-            one = duplicate_candidates(hazard, visible_to=viewer, fields=DUPLICATE_SUMMARY_FIELDS)
+            one = duplicate_summaries(hazard, visible_to=viewer)
             orm = duplicate_candidates(hazard, visible_to=viewer)
             assert [h.pk for h in one] == [h.pk for h in orm]
             assert [(h.code, h.status, h.reported_at) for h in one] == [
                 (h.code, h.status, h.reported_at) for h in orm
+            ]
+            assert [c.distance_m for c in one] == [
+                round(distance_m(hazard.lat, hazard.lng, h.lat, h.lng), 1) for h in orm
             ]
             found += len(one)
     assert found > 0
@@ -326,3 +329,24 @@ def test_cells_hold_every_point_within_the_radius(radius):
             p_lng = lng + d * math.sin(angle) / (111_195 * math.cos(math.radians(lat)))
             if distance_m(lat, lng, p_lat, p_lng) <= radius:
                 assert h3.latlng_to_cell(p_lat, p_lng, resolution) in kept
+
+
+def test_answer_offers_nearby_duplicates_nearest_first_with_their_distance(api_client, personas):
+    """What a reporter sees of possible duplicates: nearest first, each with how
+    far it lies from the point just reported."""
+    for offset in (0.0003, 0.0001, 0.0002):
+        actions.report_hazard(
+            reporter=personas.grid_worker, category="0101", lat=LAT + offset, lng=LNG
+        )
+    api_client.force_authenticate(personas.grid_worker)
+    response = api_client.post(
+        "/api/v1/hazards/", {"category": "0101", "lat": LAT, "lng": LNG}, format="json"
+    )
+    assert response.status_code == 201
+    offered = response.json()["duplicates"]
+    distances = [d["distance_m"] for d in offered]
+    assert len(offered) == 3
+    assert distances == sorted(distances)
+    for d in offered:
+        assert d["distance_m"] == round(distance_m(LAT, LNG, d["lat"], d["lng"]), 1)
+    assert 10 < distances[0] < 12 < 22 < distances[1] < 23 < 33 < distances[2] < 34
