@@ -6,6 +6,7 @@ Run from the project root:
                                          [--requests 200] [--threads 4]
                                          [--rounds 10] [--seeded-sqlite FILE]
                                          [--seeded-pg DATABASE] [--reports-only]
+                                         [--instructions N]
 
 For each database (a SQLite file in a temporary directory; PostgreSQL database
 ``anxin_bench`` created and dropped on 127.0.0.1:5432 as user ``postgres``):
@@ -29,7 +30,10 @@ For each database (a SQLite file in a temporary directory; PostgreSQL database
      visible ids, as the demo street_admin and as district_admin: p50/p95/max
      (target: list p95 < 100 ms);
 4. counts the queries of one list and one detail request in-process and shows the
-   query plan of the list query (to explain a miss);
+   query plan of the list query (to explain a miss); with ``--instructions N``
+   (SQLite), counts the instructions of N reports and N minimal inserts
+   in-process under valgrind's callgrind: user space only, but the same
+   figure however fast the machine runs at the moment;
 5. stops the server and drops the PostgreSQL database, also on error.
 
 See bench/README.md for what the figures mean and the last measured values.
@@ -122,11 +126,14 @@ def manage(env: dict[str, str], *args: str, timeout: float = 1800) -> str:
     return result.stdout
 
 
+# What a child's code runs first.
+PRELUDE = "import django, json\ndjango.setup()\n"
+
+
 def run_python(env: dict[str, str], code: str, timeout: float = 600) -> Any:
     """Run ``code`` with Django set up; it prints one JSON document as its last line."""
-    prelude = "import django, json\ndjango.setup()\n"
     result = subprocess.run(
-        [PYTHON, "-c", prelude + code],
+        [PYTHON, "-c", PRELUDE + code],
         cwd=ROOT,
         env=env,
         capture_output=True,
@@ -493,6 +500,99 @@ print(json.dumps(out))
 """
 
 
+# Run under callgrind (``instruction_counts``): the same report and minimal insert,
+# through the WSGI application in this one process, counting the instructions
+# of each window of requests (callgrind_control switches counting on and off).
+INSTRUCTIONS_CODE = r"""
+import gc, io, os, random, subprocess, sys, uuid
+sys.path.insert(0, "bench")
+from django.core.wsgi import get_wsgi_application
+from hazard_api import report_body
+
+setup = json.loads(os.environ["BENCH_SETUP"])
+count = int(os.environ["BENCH_REQUESTS"])
+app = get_wsgi_application()
+rng = random.Random(7)
+token = setup["tokens"]["grid_worker"]
+
+
+def call(path, body, **headers):
+    data = json.dumps(body).encode()
+    environ = {
+        "REQUEST_METHOD": "POST", "PATH_INFO": path, "SERVER_NAME": "127.0.0.1",
+        "SERVER_PORT": "80", "HTTP_HOST": "127.0.0.1", "wsgi.url_scheme": "http",
+        "wsgi.input": io.BytesIO(data), "wsgi.errors": sys.stderr,
+        "CONTENT_LENGTH": str(len(data)), "CONTENT_TYPE": "application/json",
+        "HTTP_AUTHORIZATION": f"Token {token}", "HTTP_ACCEPT": "application/json", **headers,
+    }
+    status = []
+    response = app(environ, lambda s, h: status.append(s))
+    b"".join(response)
+    response.close()
+    assert status[0].startswith("201"), status
+
+
+def report():
+    body = report_body(rng, setup["buildings"], setup["categories"])
+    call("/api/v1/hazards/", body, HTTP_IDEMPOTENCY_KEY=uuid.uuid4().hex)
+
+
+def minimal():
+    call("/bench/minimal-insert", {"name": "x"})
+
+
+for _ in range(30):
+    report()
+    minimal()
+gc.collect()
+gc.freeze()  # as the gunicorn workers do (gunicorn.conf.py)
+pid = str(os.getpid())
+for name, request in (("report", report), ("minimal", minimal)):
+    subprocess.run(["callgrind_control", "--zero", pid], check=True, capture_output=True)
+    subprocess.run(["callgrind_control", "--instr=on", pid], check=True, capture_output=True)
+    for _ in range(count):
+        request()
+    subprocess.run(["callgrind_control", "--instr=off", pid], check=True, capture_output=True)
+    subprocess.run(["callgrind_control", f"--dump={name}", pid], check=True, capture_output=True)
+print(json.dumps({"pid": pid}))
+"""
+
+
+def instruction_counts(
+    env: dict[str, str], tmp: Path, setup: dict[str, Any], count: int
+) -> dict[str, float]:
+    """Instructions per report and per minimal insert, in-process under callgrind
+    (user space only: no kernel, no waiting, no caches; the same count whatever
+    the machine's speed). Empty when valgrind is not installed."""
+    if shutil.which("valgrind") is None or shutil.which("callgrind_control") is None:
+        say("  valgrind is not installed: no instruction counts (apt-get install valgrind)")
+        return {}
+    out = tmp / "callgrind"
+    out.mkdir()
+    child_env = dict(env, BENCH_SETUP=json.dumps(setup), BENCH_REQUESTS=str(count))
+    command = [
+        "valgrind",
+        "--tool=callgrind",
+        "--instr-atstart=no",
+        f"--callgrind-out-file={out}/out.%p",
+        PYTHON,
+        "-c",
+        PRELUDE + INSTRUCTIONS_CODE,
+    ]
+    result = subprocess.run(
+        command, cwd=ROOT, env=child_env, capture_output=True, text=True, timeout=1800
+    )
+    if result.returncode != 0:
+        raise RuntimeError(f"callgrind child failed:\n{result.stderr[-3000:]}")
+    counts = {}
+    for part, name in ((1, "report"), (2, "minimal")):
+        (dump,) = out.glob(f"out.*.{part}")
+        totals = re.search(r"^totals: (\d+)", dump.read_text(), re.MULTILINE)
+        assert totals, dump
+        counts[name] = int(totals.group(1)) / count
+    return counts
+
+
 @dataclass
 class DatabaseRun:
     database: str
@@ -507,6 +607,7 @@ class DatabaseRun:
     unsent: int = -1
     relay_cpu_s: float = 0.0
     relayed: int = 0
+    instructions: dict[str, float] = field(default_factory=dict)
     seconds: float = 0.0
 
 
@@ -555,6 +656,9 @@ def run_database(database: str, args: argparse.Namespace) -> DatabaseRun:
             run.diagnosis = run_python(
                 env, f"URLS = {json.dumps(json.dumps(diagnose_urls(setup)))}\n" + DIAGNOSE_CODE
             )
+            if args.instructions and database == "sqlite":
+                say(f"[{database}] counting instructions under callgrind")
+                run.instructions = instruction_counts(env, tmp, setup, args.instructions)
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
     run.seconds = time.perf_counter() - started
@@ -584,6 +688,22 @@ def diagnose_urls(setup: dict[str, Any]) -> dict[str, list[tuple[str, str]]]:
     }
 
 
+def report_body(
+    rng: random.Random, buildings: list[list[float]], categories: list[str]
+) -> dict[str, Any]:
+    """A report of the benchmark: a random subclass (few duplicates among the
+    reports), a point inside one of the grid worker's buildings."""
+    west, south, east, north = rng.choice(buildings)
+    return {
+        "category": rng.choice(categories),
+        "lat": round(rng.uniform(south + (north - south) * 0.1, north - (north - south) * 0.1), 7),
+        "lng": round(rng.uniform(west + (east - west) * 0.1, east - (east - west) * 0.1), 7),
+        "title": "压测上报",
+        "description": "benchmark report",
+        "address": "benchmark",
+    }
+
+
 def measure_all(
     run: DatabaseRun, port: int, setup: dict[str, Any], args: argparse.Namespace
 ) -> None:
@@ -594,17 +714,7 @@ def measure_all(
     reporter = setup["tokens"]["grid_worker"]
 
     def report(client: Client, i: int) -> tuple[int, bytes, float]:
-        west, south, east, north = rng.choice(buildings)
-        body = {
-            "category": rng.choice(categories),
-            "lat": round(
-                rng.uniform(south + (north - south) * 0.1, north - (north - south) * 0.1), 7
-            ),
-            "lng": round(rng.uniform(west + (east - west) * 0.1, east - (east - west) * 0.1), 7),
-            "title": "压测上报",
-            "description": "benchmark report",
-            "address": "benchmark",
-        }
+        body = report_body(rng, buildings, categories)
         return client.call(
             "POST", "/api/v1/hazards/", body, **{"Idempotency-Key": uuid.uuid4().hex}
         )
@@ -736,6 +846,12 @@ def print_run(run: DatabaseRun) -> list[tuple[str, str, str, str]]:
         )
         if r.sample_error:
             say(f"    first error: {r.sample_error}")
+    if run.instructions:
+        report, minimal = run.instructions["report"], run.instructions["minimal"]
+        say(
+            f"instructions per request (in-process, callgrind): report {report / 1e6:.2f} M, "
+            f"minimal insert {minimal / 1e6:.2f} M; minimal/report {minimal / report:.3f}"
+        )
     targets = []
     for mode, ratio in run.ratios.items():
         targets.append(
@@ -810,6 +926,14 @@ def main() -> int:
         "--reports-only",
         action="store_true",
         help="measure the report and minimal-insert rows only (no GET rows, no list target)",
+    )
+    parser.add_argument(
+        "--instructions",
+        type=int,
+        default=0,
+        metavar="N",
+        help="SQLite: also count the instructions of N reports and N minimal inserts "
+        "in-process under valgrind's callgrind (a figure the machine's speed does not move)",
     )
     args = parser.parse_args()
     started = time.perf_counter()
