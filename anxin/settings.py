@@ -128,8 +128,8 @@ else:
                 "timeout": 20,
                 # The WAL is copied back into the database (a checkpoint, with two
                 # fsyncs) once it holds 4,000 pages (16 MB) instead of SQLite's
-                # 1,000: a report writes ~30 pages, so the default checkpointed
-                # every ~30 reports, inside a request; fewer, larger checkpoints
+                # 1,000: a report writes ~39 pages, so the default checkpointed
+                # every ~25 reports, inside a request; fewer, larger checkpoints
                 # write each hot index page once for many reports. Reads go
                 # through a memory map of up to 1 GB rather than a copy per
                 # connection (bench/README.md: the report path, session 4).

@@ -119,9 +119,13 @@ class Candidate:
 DUPLICATE_SUMMARY_FIELDS = tuple(f for f in Candidate.__dataclass_fields__ if f != "distance_m")
 
 
+def _duplicate_window_start(hazard: Hazard) -> datetime:
+    return hazard.reported_at - timedelta(days=hazard.category.duplicate_window_days)
+
+
 def _duplicates(hazard: Hazard, visible_to: Any) -> list[tuple[Hazard, float]]:
     category = hazard.category
-    since = hazard.reported_at - timedelta(days=category.duplicate_window_days)
+    since = _duplicate_window_start(hazard)
     base = (
         Hazard.objects.all()
         if visible_to == "everyone"
@@ -145,8 +149,7 @@ def duplicate_summaries(hazard: Hazard, visible_to: Any = "everyone") -> list[Ca
     scope = _scope_where(visible_to)
     if scope is None:
         return [Candidate.of(h, d) for h, d in _duplicates(hazard, visible_to)]
-    since = hazard.reported_at - timedelta(days=hazard.category.duplicate_window_days)
-    return _nearby_in_scope(hazard, scope, since)
+    return _nearby_in_scope(hazard, scope)
 
 
 _OPEN_STATUS_VALUES = [str(s) for s in OPEN_STATUSES]
@@ -244,9 +247,7 @@ def _nearby_statement(
     )
 
 
-def _nearby_in_scope(
-    hazard: Hazard, scope: tuple[str, list[Any]], since: datetime
-) -> list[Candidate]:
+def _nearby_in_scope(hazard: Hazard, scope: tuple[str, list[Any]]) -> list[Candidate]:
     """``duplicate_summaries`` in one SELECT written here around
     the scope's WHERE clause (``_scope_where``), instead of the ORM assembling
     the six other filters on every report: the same rows, nearest first. The
@@ -254,7 +255,7 @@ def _nearby_in_scope(
     if scope is _NOTHING:
         return []
     conn = connections[DEFAULT_DB_ALIAS]
-    statement, params = nearby_query(hazard, scope, since, exclude=hazard.pk)
+    statement, params = nearby_query(hazard, scope, exclude=hazard.pk)
     with conn.cursor() as cursor:
         cursor.execute(statement.sql, params)
         rows = cursor.fetchall()
@@ -269,14 +270,12 @@ def duplicate_query(hazard: Hazard, visible_to: Any) -> tuple[NearbyStatement, l
     scope = _scope_where(visible_to)
     if scope is None:
         return None
-    since = hazard.reported_at - timedelta(days=hazard.category.duplicate_window_days)
-    return nearby_query(hazard, scope, since, exclude=None)
+    return nearby_query(hazard, scope, exclude=None)
 
 
 def nearby_query(
     hazard: Hazard,
     scope: tuple[str, list[Any]],
-    since: datetime,
     exclude: int | None,
 ) -> tuple[NearbyStatement, list[Any]]:
     """The duplicate search for ``hazard`` (not yet written when ``exclude`` is
@@ -294,7 +293,7 @@ def nearby_query(
     params = [
         *scope_params,
         hazard.category.pk,
-        conn.ops.adapt_datetimefield_value(since),
+        conn.ops.adapt_datetimefield_value(_duplicate_window_start(hazard)),
         *([] if exclude is None else [exclude]),
         *_OPEN_STATUS_VALUES,
         *cells,
