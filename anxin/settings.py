@@ -110,6 +110,14 @@ TEMPLATES = [
 _database_url = env_optional("DATABASE_URL")
 if _database_url:
     DATABASES = {"default": dj_database_url.parse(_database_url, conn_max_age=60)}
+    if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
+        # Django's backend, with a cursor for statements the server keeps
+        # prepared, from their second run on a connection (see there). Only
+        # that cursor prepares; the ORM's never do.
+        DATABASES["default"]["ENGINE"] = "anxin.core.postgresql"
+        DATABASES["default"].setdefault("OPTIONS", {})["prepare_threshold"] = (
+            1 if env_bool("PG_PREPARED_STATEMENTS", True) else None
+        )
 else:
     VAR_DIR.mkdir(parents=True, exist_ok=True)
     DATABASES = {

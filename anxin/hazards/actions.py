@@ -472,6 +472,8 @@ def _write_report_in_one_statement(
     The ids are drawn from the tables' sequences first, so every row is
     written with the values the statements of the other databases write
     (tests compare them). The search reads the snapshot before the new file.
+    The statement's text is the same for every report of one shape, so the
+    server keeps it prepared (``statements.prepared_cursor``).
     Returns the duplicates, or None when they must be read afterwards."""
     conn = connections[DEFAULT_DB_ALIAS]
     hazard_plan = statements.insert_plan(Hazard, conn)
@@ -538,7 +540,8 @@ def _write_report_in_one_statement(
         *message_params,
         *near_params,
     ]
-    with transaction.atomic() if conn.in_atomic_block else nullcontext(), conn.cursor() as cursor:
+    in_transaction = transaction.atomic() if conn.in_atomic_block else nullcontext()
+    with in_transaction, statements.prepared_cursor(conn) as cursor:
         cursor.execute(sql, params)
         rows = cursor.fetchall()
     hazard_id, event_id, message_id, seq, machine_seq = rows[0][:5]

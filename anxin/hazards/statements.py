@@ -174,3 +174,11 @@ def saved(obj: Model, conn: Any) -> None:
     """Mark ``obj`` (its primary key set) as a row of the database, as save() does."""
     obj._state.adding = False
     obj._state.db = conn.alias
+
+
+def prepared_cursor(conn: Any) -> Any:
+    """A cursor for a statement built once and run on every report: one the
+    server keeps prepared where the backend offers it (``anxin.core.postgresql``),
+    Django's own elsewhere."""
+    prepared = getattr(conn, "prepared_cursor", None)
+    return prepared() if prepared is not None else conn.cursor()

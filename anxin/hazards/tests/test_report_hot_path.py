@@ -10,6 +10,7 @@ import uuid
 from datetime import timedelta
 
 import pytest
+from django.db import connection
 from rest_framework import serializers
 
 from anxin.accounts.models import User
@@ -158,6 +159,52 @@ def test_report_rows_are_those_the_orm_writes(personas, monkeypatch):
             "kind": "reported",
             "event_ids": [event["id"]],
         }
+
+
+def _prepared_reports() -> int:
+    """The report statements the server keeps prepared for this connection."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT count(*) FROM pg_prepared_statements WHERE statement LIKE %s",
+            ["WITH counters AS (INSERT INTO%"],
+        )
+        return int(cursor.fetchone()[0])
+
+
+@pytest.mark.skipif(
+    connection.vendor != "postgresql", reason="the one-statement report is PostgreSQL's"
+)
+@pytest.mark.parametrize("prepare", [True, False])
+def test_the_report_statement_is_prepared_from_its_second_run(personas, monkeypatch, prepare):
+    """On PostgreSQL the server keeps the report's statement prepared from its
+    second run on a connection (``PG_PREPARED_STATEMENTS=0``: never), and a
+    prepared run writes what the first, unprepared one wrote."""
+    connection.ensure_connection()
+    if not prepare:  # as settings set it with PG_PREPARED_STATEMENTS=0
+        monkeypatch.setattr(connection.connection, "prepare_threshold", None)
+    hazards, prepared = [], []
+    for i in range(3):
+        result = actions.report_hazard(
+            reporter=personas.grid_worker,
+            category="0101",
+            title="t",
+            reporter_phone=["", "13800000000", ""][i],
+            idempotency_key=f"p{i}",
+            lat=LAT,
+            lng=LNG,
+        )
+        hazards.append(result.hazard)
+        prepared.append(_prepared_reports())
+    assert prepared == ([0, 1, 1] if prepare else [0, 0, 0])
+    assert [h.code[-3:] for h in hazards] == ["001", "002", "003"]
+    skip = {"id", "uuid", "code", "machine_code", "idempotency_key", "updated_at"}
+    skip |= {"reported_at", "found_at", "verify_deadline"}
+    first, _second, third = (Hazard.objects.filter(pk=h.pk).values().get() for h in hazards)
+    assert {k: v for k, v in first.items() if k not in skip} == {
+        k: v for k, v in third.items() if k not in skip
+    }
+    assert HazardEvent.objects.filter(hazard_id__in=[h.pk for h in hazards]).count() == 3
+    assert OutboxMessage.objects.filter(key__startswith="hazard-changed:").count() == 3
 
 
 @pytest.mark.parametrize("one_statement", [True, False])
