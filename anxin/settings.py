@@ -135,10 +135,11 @@ else:
                 "transaction_mode": "IMMEDIATE",
                 "timeout": 20,
                 # The WAL is copied back into the database (a checkpoint, with two
-                # fsyncs) once it holds 4,000 pages (16 MB) instead of SQLite's
-                # 1,000: a report writes ~39 pages, so the default checkpointed
-                # every ~25 reports, inside a request; fewer, larger checkpoints
-                # write each hot index page once for many reports. Reads go
+                # fsyncs) by a thread soon after each commit
+                # (SQLITE_CHECKPOINT_SECONDS, below), and by the commit that takes
+                # it past 4,000 pages (16 MB; SQLite's default is 1,000, and a
+                # report writes ~39): that one checkpoints what is left and lets
+                # the WAL start again from its beginning. Reads go
                 # through a memory map of up to 1 GB rather than a copy per
                 # connection (bench/README.md: the report path, session 4).
                 # Temporary data stays in memory: a statement inside a
@@ -155,6 +156,10 @@ else:
         }
     }
 DATABASE_IS_SQLITE = "sqlite" in DATABASES["default"]["ENGINE"]
+# SQLite: a thread of each writing process copies the WAL back into the database
+# this long after a commit, so that commits do not wait for it (0: only the
+# commit that passes wal_autocheckpoint does; anxin.core.sqlite).
+SQLITE_CHECKPOINT_SECONDS = env_float("SQLITE_CHECKPOINT_SECONDS", 0.25)
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # --- Accounts -------------------------------------------------------------------

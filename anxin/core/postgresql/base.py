@@ -36,9 +36,9 @@ class DatabaseWrapper(base.DatabaseWrapper):
         self.close_if_health_check_failed()
         self.ensure_connection()
         with self.wrap_database_errors:
-            cursor = base.ServerBindingCursor(self.connection)
+            cursor = base.ServerBindingCursor(self.connection)  # type: ignore[call-arg]
             # As Django's create_cursor: the time zone, where the connection's differs.
             loader = self.connection.adapters.get_loader(base.TIMESTAMPTZ_OID, Format.TEXT)
             if self.timezone != loader.timezone:
                 register_tzloader(self.timezone, cursor)
-            return self._prepare_cursor(cursor)
+            return self._prepare_cursor(cursor)  # type: ignore[attr-defined]

@@ -16,17 +16,33 @@ process dies.
 
 Only transactions (``atomic``) take it; a statement in autocommit still meets
 SQLite's own lock. An in-memory database (the tests) has no file and no lock.
+
+Checkpoints (copying the WAL back into the database file) are made in the
+background (``Checkpointer``): SQLite makes one inside the COMMIT that takes
+the WAL past ``wal_autocheckpoint`` pages, and with its two fsyncs that commit
+took 20-130 ms instead of 1 (a report's WAL pages flushed every ~100 reports).
+A thread of each process that writes now checkpoints what the process wrote,
+``SQLITE_CHECKPOINT_SECONDS`` after its first commit since the last one; the
+commit that passes ``wal_autocheckpoint`` still checkpoints (what is left
+since then, and restarting the WAL from its start) and is the safety net
+should the thread fall behind.
 """
 
 from __future__ import annotations
 
 import fcntl
+import logging
 import os
+import sqlite3
+import threading
 import time
 from typing import Any
 
+from django.conf import settings
 from django.db import OperationalError
 from django.db.backends.sqlite3 import base
+
+logger = logging.getLogger(__name__)
 
 # Statements in Django's "format" style and in sqlite3's "qmark" style, as the
 # cursor converted them last (bounded: started again when full).
@@ -53,6 +69,59 @@ class CursorWrapper(base.SQLiteCursorWrapper):
         return converted
 
 
+class Checkpointer:
+    """A daemon thread that checkpoints one database file for this process:
+    woken by a commit, it waits ``delay`` seconds for more commits, then runs
+    a PASSIVE checkpoint (which never blocks a reader or a writer) on a
+    connection of its own."""
+
+    def __init__(self, path: str, delay: float) -> None:
+        self.path = path
+        self.delay = delay
+        self.pid = os.getpid()
+        self.checkpoints = 0  # made so far (read by tests)
+        self._wrote = threading.Event()
+        self._thread = threading.Thread(
+            target=self._run, name=f"sqlite-checkpoint {os.path.basename(path)}", daemon=True
+        )
+        self._thread.start()
+
+    def wrote(self) -> None:
+        self._wrote.set()
+
+    def _run(self) -> None:
+        connection = sqlite3.connect(self.path, timeout=20, isolation_level=None)
+        while True:
+            self._wrote.wait()
+            time.sleep(self.delay)
+            self._wrote.clear()
+            try:
+                connection.execute("PRAGMA wal_checkpoint(PASSIVE)").fetchall()
+            except sqlite3.Error:  # the commit past wal_autocheckpoint still checkpoints
+                logger.warning("background checkpoint of %s failed", self.path, exc_info=True)
+            self.checkpoints += 1
+
+
+_checkpointers: dict[str, Checkpointer] = {}
+_checkpointers_lock = threading.Lock()
+
+
+def checkpointer(path: str) -> Checkpointer | None:
+    """This process's checkpointer of ``path``; started on first use, and again
+    in a forked child (threads do not survive a fork). None when turned off
+    (``SQLITE_CHECKPOINT_SECONDS`` = 0)."""
+    delay = float(getattr(settings, "SQLITE_CHECKPOINT_SECONDS", 0))
+    if delay <= 0:
+        return None
+    found = _checkpointers.get(path)
+    if found is None or found.pid != os.getpid():
+        with _checkpointers_lock:
+            found = _checkpointers.get(path)
+            if found is None or found.pid != os.getpid():
+                found = _checkpointers[path] = Checkpointer(path, delay)
+    return found
+
+
 class DatabaseWrapper(base.DatabaseWrapper):
     _writer_lock: int | None = None  # the lock file's descriptor, per connection
     _writing = False
@@ -77,10 +146,15 @@ class DatabaseWrapper(base.DatabaseWrapper):
             raise
 
     def _commit(self) -> None:
+        wrote = self._writing
         try:
             super()._commit()  # type: ignore[misc]
         finally:
             self._release()
+        if wrote:
+            found = checkpointer(str(self.settings_dict["NAME"]))
+            if found is not None:
+                found.wrote()
 
     def _rollback(self) -> None:
         try:

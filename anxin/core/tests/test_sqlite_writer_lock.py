@@ -15,14 +15,14 @@ from django.db import OperationalError
 from anxin.core.sqlite.base import DatabaseWrapper
 
 
-def wrapper(path: Path, timeout: float = 20) -> Any:
+def wrapper(path: Path, timeout: float = 20, init: str = "PRAGMA journal_mode=WAL;") -> Any:
     settings = {
         "ENGINE": "anxin.core.sqlite",
         "NAME": str(path),
         "OPTIONS": {
             "transaction_mode": "IMMEDIATE",
             "timeout": timeout,
-            "init_command": "PRAGMA journal_mode=WAL;",
+            "init_command": init,
         },
         "TIME_ZONE": None,
         "CONN_MAX_AGE": 0,
