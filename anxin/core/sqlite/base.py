@@ -18,10 +18,10 @@ Only transactions (``atomic``) take it; a statement in autocommit still meets
 SQLite's own lock. An in-memory database (the tests) has no file and no lock.
 
 Checkpoints (copying the WAL back into the database file) are made in the
-background (``Checkpointer``): SQLite makes one inside the COMMIT that takes
-the WAL past ``wal_autocheckpoint`` pages, and with its two fsyncs that commit
-took 20-130 ms instead of 1 (a report's WAL pages flushed every ~100 reports).
-A thread of each process that writes now checkpoints what the process wrote,
+background (``Checkpointer``). Left to itself, SQLite makes one inside the
+COMMIT that takes the WAL past ``wal_autocheckpoint`` pages, and with its two
+fsyncs that commit took 20-130 ms instead of 1 (once every ~100 reports).
+A thread of each process that writes checkpoints what the process wrote,
 ``SQLITE_CHECKPOINT_SECONDS`` after its first commit since the last one; the
 commit that passes ``wal_autocheckpoint`` still checkpoints (what is left
 since then, and restarting the WAL from its start) and is the safety net
@@ -99,7 +99,8 @@ class Checkpointer:
                 connection.execute("PRAGMA wal_checkpoint(PASSIVE)").fetchall()
             except sqlite3.Error:  # the commit past wal_autocheckpoint still checkpoints
                 logger.warning("background checkpoint of %s failed", self.path, exc_info=True)
-            self.checkpoints += 1
+            else:
+                self.checkpoints += 1
 
 
 _checkpointers: dict[str, Checkpointer] = {}
