@@ -19,11 +19,55 @@ threshold is unset and these cursors run their statements unprepared.
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
+import psycopg
 from django.db.backends.postgresql import base
 from django.db.backends.postgresql.psycopg_any import register_tzloader
 from psycopg.pq import Format
+
+# Statements in Django's placeholder style and in PostgreSQL's ($1, $2 …), as
+# converted last (bounded: started again when full).
+_numbered: dict[str, str] = {}
+NUMBERED_STATEMENTS_KEPT = 256
+_PLACEHOLDER = re.compile(r"%(.)", re.DOTALL)
+
+
+def numbered(query: str) -> str:
+    """``query`` with Django's ``%s`` placeholders numbered as PostgreSQL's
+    ``$1``, ``$2`` … and ``%%`` as ``%``; any other ``%`` is an error."""
+    converted = _numbered.get(query)
+    if converted is None:
+        count = 0
+
+        def number(match: re.Match[str]) -> str:
+            nonlocal count
+            if match.group(1) == "%":
+                return "%"
+            if match.group(1) != "s":
+                raise ValueError(f"unsupported placeholder %{match.group(1)} in {query[:80]!r}")
+            count += 1
+            return f"${count}"
+
+        converted = _PLACEHOLDER.sub(number, query)
+        if len(_numbered) >= NUMBERED_STATEMENTS_KEPT:
+            _numbered.clear()
+        _numbered[query] = converted
+    return converted
+
+
+class NumberedCursor(psycopg.RawCursor[Any]):
+    """psycopg's cursor for PostgreSQL's own placeholders (binding on the server),
+    given Django's: converted once per statement text (``numbered``). psycopg's
+    cursors convert on every execution and remember only statements under 4 KB
+    with at most 50 parameters; the report's (3.7 KB, 78 parameters) took
+    0.37 ms every time."""
+
+    def execute(self, query: Any, params: Any = None, **kwargs: Any) -> Any:
+        if params is not None and isinstance(query, str):
+            query = numbered(query)
+        return super().execute(query, params, **kwargs)
 
 
 class DatabaseWrapper(base.DatabaseWrapper):
@@ -36,7 +80,7 @@ class DatabaseWrapper(base.DatabaseWrapper):
         self.close_if_health_check_failed()
         self.ensure_connection()
         with self.wrap_database_errors:
-            cursor = base.ServerBindingCursor(self.connection)  # type: ignore[call-arg]
+            cursor = NumberedCursor(self.connection)
             # As Django's create_cursor: the time zone, where the connection's differs.
             loader = self.connection.adapters.get_loader(base.TIMESTAMPTZ_OID, Format.TEXT)
             if self.timezone != loader.timezone:
