@@ -10,7 +10,9 @@ the server. ``prepared_cursor()`` binds on the server instead, and psycopg
 prepares a statement the second time a connection runs it (OPTIONS
 ``prepare_threshold``, set in settings); from then on the server only binds
 and executes it (bench/README.md, session 6: a report 1 ms faster). The ORM's
-cursors never prepare, whatever the threshold.
+cursors never prepare, whatever the threshold. The cursor takes Django's
+``%s`` placeholders and numbers them once per statement text
+(``NumberedCursor``).
 
 With ``PG_PREPARED_STATEMENTS=0`` (behind a transaction-pooling PgBouncer,
 where one client's transactions may reach different server connections) the
@@ -74,7 +76,8 @@ class DatabaseWrapper(base.DatabaseWrapper):
     def prepared_cursor(self) -> Any:
         """A cursor (with Django's wrapper: logging, execute wrappers, errors)
         that binds parameters on the server, so that psycopg prepares what it
-        runs again. For statements built once and run on every request; their
+        runs again; placeholders as Django's (``%s``, ``%%``). For statements
+        built once and run on every request; their
         parameters must give the server their types (or a context to infer
         them from), as in any prepared statement."""
         self.close_if_health_check_failed()
