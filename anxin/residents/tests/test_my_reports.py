@@ -8,6 +8,7 @@ import re
 from typing import Any
 
 import pytest
+from django.utils import timezone
 from django.utils.translation import override
 from PIL import Image
 
@@ -52,7 +53,7 @@ def test_my_reports_show_own_and_followed_only_newest_first(personas: Any) -> No
         assert hazard.code in item and hazard.title in item
         assert hazard.category.name_en in item
         assert f'<span class="status-plain">{plain("reported")}</span>' in item
-        assert hazard.reported_at.strftime("%Y-%m-%d") in item
+        assert timezone.localdate(hazard.reported_at).isoformat() in item  # the user's day
         assert re.search(r'<img class="thumb" src="/m/photos/\d+/"', item)
     # the followed one says so
     assert "Following" in re.search(rf'data-id="{theirs_followed.pk}".*?</li>', html, re.S).group(0)  # type: ignore[union-attr]
