@@ -29,34 +29,32 @@ from django.db.backends.postgresql import base
 from django.db.backends.postgresql.psycopg_any import register_tzloader
 from psycopg.pq import Format
 
-# Statements in Django's placeholder style and in PostgreSQL's ($1, $2 …), as
-# converted last (bounded: started again when full).
-_numbered: dict[str, str] = {}
-NUMBERED_STATEMENTS_KEPT = 256
+from anxin.core.converted import Converted
+
+# Statements in Django's placeholder style converted to PostgreSQL's ($1, $2 …).
+_numbered = Converted(kept=256)
 _PLACEHOLDER = re.compile(r"%(.)", re.DOTALL)
 
 
 def numbered(query: str) -> str:
     """``query`` with Django's ``%s`` placeholders numbered as PostgreSQL's
     ``$1``, ``$2`` … and ``%%`` as ``%``; any other ``%`` is an error."""
-    converted = _numbered.get(query)
-    if converted is None:
-        count = 0
+    return _numbered(query, _number)
 
-        def number(match: re.Match[str]) -> str:
-            nonlocal count
-            if match.group(1) == "%":
-                return "%"
-            if match.group(1) != "s":
-                raise ValueError(f"unsupported placeholder %{match.group(1)} in {query[:80]!r}")
-            count += 1
-            return f"${count}"
 
-        converted = _PLACEHOLDER.sub(number, query)
-        if len(_numbered) >= NUMBERED_STATEMENTS_KEPT:
-            _numbered.clear()
-        _numbered[query] = converted
-    return converted
+def _number(query: str) -> str:
+    count = 0
+
+    def number(match: re.Match[str]) -> str:
+        nonlocal count
+        if match.group(1) == "%":
+            return "%"
+        if match.group(1) != "s":
+            raise ValueError(f"unsupported placeholder %{match.group(1)} in {query[:80]!r}")
+        count += 1
+        return f"${count}"
+
+    return _PLACEHOLDER.sub(number, query)
 
 
 class NumberedCursor(psycopg.RawCursor[Any]):

@@ -42,31 +42,23 @@ from django.conf import settings
 from django.db import OperationalError
 from django.db.backends.sqlite3 import base
 
+from anxin.core.converted import Converted
+
 logger = logging.getLogger(__name__)
 
-# Statements in Django's "format" style and in sqlite3's "qmark" style, as the
-# cursor converted them last (bounded: started again when full).
-_qmark: dict[str, str] = {}
-QMARK_STATEMENTS_KEPT = 1024
+# Statements in Django's "format" style converted to sqlite3's "qmark" style.
+_qmark = Converted(kept=1024)
 
 
 class CursorWrapper(base.SQLiteCursorWrapper):
-    """Django's cursor, remembering the statements it converted to sqlite3's
-    parameter style: the same text comes again and again (the report's
-    statements are built once and kept; the ORM repeats its own), and the
-    regular expression Django runs over every statement of 1-2 KB cost more
-    than looking the text up."""
+    """Django's cursor, converting each statement text to sqlite3's parameter
+    style once (``Converted``) rather than by a regular expression on every
+    call."""
 
     def convert_query(self, query: str, *, param_names: list[str] | None = None) -> str:
         if param_names is not None:
             return super().convert_query(query, param_names=param_names)  # type: ignore[no-any-return]
-        converted = _qmark.get(query)
-        if converted is None:
-            converted = super().convert_query(query)
-            if len(_qmark) >= QMARK_STATEMENTS_KEPT:
-                _qmark.clear()
-            _qmark[query] = converted
-        return converted
+        return _qmark(query, super().convert_query)
 
 
 class Checkpointer:

@@ -7,6 +7,7 @@ from __future__ import annotations
 import pytest
 from django.db import connection
 
+from anxin.core.converted import Converted
 from anxin.core.postgresql import base
 
 
@@ -22,14 +23,18 @@ def test_an_unknown_placeholder_is_an_error():
 
 
 def test_the_statements_remembered_are_bounded(monkeypatch):
-    monkeypatch.setattr(base, "_numbered", {})
-    for n in range(base.NUMBERED_STATEMENTS_KEPT + 5):
+    monkeypatch.setattr(base, "_numbered", Converted(kept=base._numbered.kept))
+    for n in range(base._numbered.kept + 5):
         base.numbered(f"SELECT %s + {n}")
-    assert len(base._numbered) <= base.NUMBERED_STATEMENTS_KEPT
+    assert len(base._numbered) <= base._numbered.kept
 
 
 @pytest.mark.django_db
-@pytest.mark.skipif(connection.vendor != "postgresql", reason="PostgreSQL's cursor")
+@pytest.mark.skipif(
+    connection.vendor != "postgresql",
+    reason="prepared_cursor() exists only in the PostgreSQL backend; "
+    "the SQLite pass has no server to prepare on",
+)
 def test_the_prepared_cursor_gives_the_orms_rows():
     query = "SELECT %s::int + 1, %s || '%%', %s::text IS NULL"
     params: list[int | str | None] = [41, "a", None]

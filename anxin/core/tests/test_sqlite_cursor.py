@@ -59,7 +59,7 @@ def test_named_parameters_are_not_remembered(db):
 
 
 def test_memory_is_bounded(db, monkeypatch):
-    monkeypatch.setattr(base, "QMARK_STATEMENTS_KEPT", 5)
+    monkeypatch.setattr(base._qmark, "kept", 5)
     base._qmark.clear()
     with db.cursor() as cursor:
         for n in range(12):
