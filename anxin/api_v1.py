@@ -7,6 +7,7 @@ from rest_framework.routers import DefaultRouter
 
 from anxin.accounts.api.views import MembershipViewSet, MeView, UserViewSet
 from anxin.areas.api.views import AreaViewSet, PlaceViewSet
+from anxin.emergency.api import views as emergency
 from anxin.hazards.api.views import AttachmentViewSet, HazardViewSet
 from anxin.knowledge.api.views import ArticleViewSet
 from anxin.notifications.api.views import NotificationViewSet
@@ -33,6 +34,17 @@ router.register("ratings", RatingViewSet, basename="rating")
 router.register("points", PointEntryViewSet, basename="point-entry")
 router.register("campaigns", CampaignViewSet, basename="campaign")
 router.register("articles", ArticleViewSet, basename="article")
+router.register("supplies", emergency.SupplyViewSet, basename="supply")
+router.register("supply-movements", emergency.StockMovementViewSet, basename="supply-movement")
+router.register("emergency-teams", emergency.TeamViewSet, basename="emergency-team")
+router.register("emergency-plans", emergency.PlanViewSet, basename="emergency-plan")
+router.register("emergency-responses", emergency.ResponseViewSet, basename="emergency-response")
+router.register("response-tasks", emergency.TaskViewSet, basename="response-task")
+router.register("response-reviews", emergency.ReviewViewSet, basename="response-review")
+router.register("drills", emergency.DrillViewSet, basename="drill")
+router.register("trainings", emergency.TrainingViewSet, basename="training")
+router.register("safety-activities", emergency.ActivityViewSet, basename="safety-activity")
+router.register("weather-alerts", emergency.WeatherAlertViewSet, basename="weather-alert")
 
 urlpatterns = [
     path("me/", MeView.as_view(), name="me"),

@@ -71,6 +71,7 @@ INSTALLED_APPS = [
     "anxin.ratings",
     "anxin.points",
     "anxin.knowledge",
+    "anxin.emergency",
     "anxin.demo",
 ]
 
@@ -293,6 +294,20 @@ SPECTACULAR_SETTINGS = {
         "EventKindEnum": "anxin.hazards.choices.EventKind",
         "AttachmentKindEnum": "anxin.hazards.choices.AttachmentKind",
         "RiskColourEnum": "anxin.taxonomy.choices.RiskColour",
+        "RoleEnum": "anxin.accounts.choices.Role",
+        "SupplyKindEnum": "anxin.emergency.choices.SupplyKind",
+        "MovementKindEnum": "anxin.emergency.choices.MovementKind",
+        "TeamKindEnum": "anxin.emergency.choices.TeamKind",
+        "HazardClassEnum": "anxin.emergency.choices.HazardClass",
+        "PlanLevelEnum": "anxin.emergency.choices.PlanLevel",
+        "ResponseLevelEnum": "anxin.emergency.choices.ResponseLevel",
+        "ResponseStageEnum": "anxin.emergency.choices.Stage",
+        "StepStageEnum": "anxin.emergency.api.serializers.STEP_STAGE_CHOICES",
+        "ActivityKindEnum": "anxin.emergency.choices.ActivityKind",
+        "DrillStatusEnum": "anxin.emergency.choices.DrillStatus",
+        "WeatherHazardEnum": "anxin.emergency.choices.WeatherHazard",
+        "AlertOutcomeEnum": "anxin.emergency.choices.AlertStatus",
+        "ResponseEventKindEnum": "anxin.emergency.choices.ResponseEventKind",
     },
 }
 
@@ -394,6 +409,24 @@ CELERY_BEAT_SCHEDULE["warnings-sweep"] = {
     "task": "anxin.warnings.tasks.sweep",
     "schedule": 300.0,
 }
+
+# --- Emergency readiness ---------------------------------------------------------------
+# A response's after-action review is due this many hours after it ends; the sweep
+# reminds this many hours before that and escalates to the district when late.
+EMERGENCY_REVIEW_HOURS = env_int("EMERGENCY_REVIEW_HOURS", 24)
+EMERGENCY_REVIEW_REMIND_HOURS = env_int("EMERGENCY_REVIEW_REMIND_HOURS", 4)
+# A CAP 1.2 feed of meteorological warnings on the closed network, polled by beat.
+WEATHER_CAP_URL = env_str("WEATHER_CAP_URL", "")
+WEATHER_CAP_POLL_SECONDS = env_int("WEATHER_CAP_POLL_SECONDS", 600)
+CELERY_BEAT_SCHEDULE["emergency-sweep"] = {
+    "task": "anxin.emergency.tasks.sweep",
+    "schedule": float(SWEEP_INTERVAL_SECONDS),
+}
+if WEATHER_CAP_URL:
+    CELERY_BEAT_SCHEDULE["weather-fetch"] = {
+        "task": "anxin.emergency.tasks.fetch_weather",
+        "schedule": float(WEATHER_CAP_POLL_SECONDS),
+    }
 
 # --- Benchmarks ----------------------------------------------------------------------
 # Serve /bench/minimal-insert (anxin.core.bench) for bench/hazard_api.py; never in production.

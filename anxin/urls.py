@@ -20,6 +20,7 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("inbox/", include("anxin.notifications.urls")),
     path("warnings/", include("anxin.warnings.urls")),
+    path("emergency/", include("anxin.emergency.urls")),
     path("open311/v2/", include("anxin.open311.urls")),
     path("map/", include("anxin.maps.urls")),
     # The residents' phone app (and grid workers' offline capture) lives under /m/.

@@ -45,4 +45,5 @@ class PlaceKind(models.TextChoices):
     PARK = "park", _("Park")
     WATER_BODY = "water_body", _("Water body")
     UNDERGROUND_GARAGE = "underground_garage", _("Underground garage")
+    EMERGENCY_STORE = "emergency_store", _("Emergency supplies store")
     OTHER = "other", _("Other")

@@ -60,6 +60,7 @@ from anxin.warnings.models import (
 )
 
 NOTIFY_TASK = "anxin.warnings.tasks.notify_warning"
+RAISED_TASK = "anxin.warnings.tasks.warning_raised"
 
 
 # --- helpers ---------------------------------------------------------------------------------
@@ -257,6 +258,7 @@ def _on_raised(warning: RiskWarning, hazards: list[Hazard]) -> None:
             if hazard.grid_worker_id:
                 hazard.followers.add(hazard.grid_worker_id)
     enqueue(NOTIFY_TASK, key=f"warning-notify:{warning.pk}", warning_id=warning.pk)
+    enqueue(RAISED_TASK, key=f"warning-raised:{warning.pk}", warning_id=warning.pk)
 
 
 # --- lifecycle -------------------------------------------------------------------------------
@@ -270,7 +272,21 @@ def _lock_for(warning: RiskWarning | int, user: User) -> RiskWarning:
     )
     if found is None:
         raise Http404(_("No such warning."))
+    if not acts_at(user, found.area):
+        raise PermissionDenied(
+            _("This warning was raised above your area; those responsible there handle it.")
+        )
     return found
+
+
+def acts_at(user: User, area: Area) -> bool:
+    """Warnings set above a user's area are shown to them (in force there) but
+    handled by the people of the warning's area and above."""
+    if user.is_superuser:
+        return True
+    return any(
+        m.area is None or area.path.startswith(m.area.path) for m in user.active_memberships()
+    )
 
 
 def may_handle(warning: RiskWarning, user: User) -> bool:
@@ -278,6 +294,8 @@ def may_handle(warning: RiskWarning, user: User) -> bool:
     warnings in their scope; grid workers handle the blue ones of their grid."""
     if user.is_superuser:
         return True
+    if not acts_at(user, warning.area):
+        return False
     roles = _roles(user)
     if roles & MANAGER_ROLES:
         return True
@@ -505,18 +523,44 @@ def update_rule(rule: WarningRule, user: User | None, data: dict[str, Any]) -> W
     return locked
 
 
+def may_manage_rules(user: User | None, area: Area) -> bool:
+    """Street admins set rules for their street, district admins for the district."""
+    return _may_manage_rules_of(user, area)
+
+
+def build_rule(
+    user: User | None, data: dict[str, Any], rule: WarningRule | None = None
+) -> WarningRule:
+    """An unsaved rule from ``data`` (for an existing rule, a copy with the
+    changes), validated: what the rule form's preview replays."""
+    if rule is not None:
+        draft = WarningRule.objects.select_related("area", "category").get(pk=rule.pk)
+        data = {k: v for k, v in data.items() if k not in ("area", "kind")}
+    else:
+        draft = WarningRule(created_by=user)
+    _apply_rule_data(draft, data, user)
+    validate_rule(draft)
+    return draft
+
+
+# The default rule set, one or more per level (DESIGN §6): installed on every
+# district by migration 0002 and by ``seed_demo``, editable afterwards.
 DEFAULT_RULES: tuple[dict[str, Any], ...] = (
+    {"kind": RuleKind.SINGLE},
     {"kind": RuleKind.CLUSTER, "min_count": 5, "radius_m": 200, "window_days": 30},
     {"kind": RuleKind.OVERDUE_YELLOW},
+    {"kind": RuleKind.CROSS_DEPARTMENT, "min_count": 3},
     {"kind": RuleKind.MAJOR_HAZARD},
     {"kind": RuleKind.GAS_ALARM},
+    {"kind": RuleKind.FLOOD_WARNING, "radius_m": 300},
     {"kind": RuleKind.THRESHOLD, "threshold": 3, "count_per": "street"},
 )
 
 
 def ensure_default_rules(area: Area, user: User | None = None) -> list[WarningRule]:
     """Create the default rules on ``area`` (a district, street or community) unless
-    a rule of that kind is already set there. Safe to call again."""
+    a rule of that kind is already set there. Safe to call again: a rule an admin
+    edited or switched off is left as it is."""
     created = []
     with transaction.atomic():
         for values in DEFAULT_RULES:

@@ -27,8 +27,8 @@ from anxin.warnings.choices import (
 
 
 def _rule_area_q(node: Area, below: bool) -> Q:
-    """A rule is seen by the people of its area and below, and the rules set
-    above them (the ones in force for them) are visible too."""
+    """A rule (or warning) is seen by the people of its area and below, and the
+    ones set above them (in force for them) are visible too."""
     if below:
         return Q(area__path__startswith=node.path) | Q(area__code__in=node.ancestor_codes())
     return Q(area=node)
@@ -179,7 +179,9 @@ class RiskWarning(models.Model):
     )
     details = models.JSONField(_("details"), default=dict, blank=True)
 
-    scope_rules = ScopeRules(area="area")
+    # A warning on a district (a flood warning) is in force for everyone below:
+    # they see it; only the people of its area and above act on it (actions).
+    scope_rules = ScopeRules(area_q=_rule_area_q)
     objects = RestrictedManager()
 
     class Meta:

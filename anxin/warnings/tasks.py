@@ -3,6 +3,8 @@ from __future__ import annotations
 from celery import shared_task
 
 from anxin.warnings import actions, rules
+from anxin.warnings.models import RiskWarning
+from anxin.warnings.signals import warning_raised as warning_raised_signal
 
 
 @shared_task(name="anxin.warnings.tasks.evaluate_hazard", ignore_result=True)
@@ -21,3 +23,9 @@ def sweep() -> dict[str, int]:
 @shared_task(name="anxin.warnings.tasks.notify_warning", ignore_result=True)
 def notify_warning(warning_id: int) -> int:
     return actions.notify_warning(warning_id)
+
+
+@shared_task(name="anxin.warnings.tasks.warning_raised", ignore_result=True)
+def warning_raised(warning_id: int) -> None:
+    """Tell the apps that react to a new warning (emergency plans are proposed)."""
+    warning_raised_signal.send(sender=RiskWarning, warning_id=warning_id)

@@ -4,21 +4,33 @@ the acknowledge / resolve buttons (HTMX). Every query starts from
 
 from __future__ import annotations
 
+import uuid
 from typing import Any
 
+from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Count
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
-from django.views.decorators.http import require_GET, require_POST
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from anxin.areas.models import Area
 from anxin.core.errors import Conflict
 from anxin.warnings import actions
-from anxin.warnings.choices import WarningLevel, WarningStatus
-from anxin.warnings.models import RiskWarning, SpecialGovernanceTask
+from anxin.warnings.choices import RuleKind, WarningLevel, WarningStatus
+from anxin.warnings.forms import (
+    FloodWarningForm,
+    RuleForm,
+    managed_areas,
+    rule_initial,
+)
+from anxin.warnings.forms import add_errors as add_rule_errors
+from anxin.warnings.models import RiskWarning, SpecialGovernanceTask, WarningRule
+from anxin.warnings.preview import preview_rule
 from anxin.warnings.rules import department_label
-from anxin.warnings.selectors import timeline, visible_hazards
+from anxin.warnings.selectors import may_see_warnings, timeline, visible_hazards
 
 LOGIN_URL = "login"
 PAGE_SIZE = 100
@@ -82,6 +94,12 @@ def warning_list(request: HttpRequest) -> HttpResponse:
             "level": level,
             "statuses": WarningStatus.choices,
             "levels": WarningLevel.choices,
+            "rules_in_force": WarningRule.objects.restrict(request.user, "view")
+            .filter(is_active=True)
+            .count(),
+            "may_raise_flood": any(
+                a.level in ("district", "street") for a in managed_areas(request.user)
+            ),
         },
     )
 
@@ -127,3 +145,199 @@ def warning_acknowledge(request: HttpRequest, pk: int) -> HttpResponse:
 def warning_resolve(request: HttpRequest, pk: int) -> HttpResponse:
     user: Any = request.user
     return _act(request, pk, lambda w: actions.resolve(w, user, request.POST.get("note", "")))
+
+
+# --- rules -------------------------------------------------------------------------------------
+def _may_manage_any_rules(user: Any) -> bool:
+    return bool(managed_areas(user))
+
+
+def _visible_rule(request: HttpRequest, pk: int) -> WarningRule:
+    rule = (
+        WarningRule.objects.restrict(request.user, "view")
+        .select_related("area", "category", "created_by")
+        .filter(pk=pk)
+        .first()
+    )
+    if rule is None:
+        raise Http404
+    return rule
+
+
+@login_required(login_url=LOGIN_URL)
+@require_GET
+def rule_list(request: HttpRequest) -> HttpResponse:
+    """The rules in force for the user's areas, by level; street and district
+    admins add and edit them."""
+    user: Any = request.user
+    if not may_see_warnings(user):
+        raise Http404
+    rules = list(
+        WarningRule.objects.restrict(user, "view")
+        .select_related("area", "category")
+        .order_by("area__path", "kind", "pk")
+    )
+    levels = [WarningLevel.BLUE, WarningLevel.YELLOW, WarningLevel.ORANGE, WarningLevel.RED]
+    rows = sorted(rules, key=lambda r: (levels.index(WarningLevel(r.level)), r.area.path, r.pk))
+    managed = managed_areas(user)
+    missing = [
+        area
+        for area in managed
+        if area.level == "district"
+        and {r.kind for r in rules if r.area_id == area.pk} != set(RuleKind.values)
+    ]
+    return render(
+        request,
+        "warnings/rules.html",
+        {
+            "rules": rows,
+            "may_add": bool(managed),
+            "editable": {r.pk for r in rows if actions.may_manage_rules(user, r.area)},
+            "missing_defaults": missing,
+        },
+    )
+
+
+def _rule_page(
+    request: HttpRequest, form: RuleForm, rule: WarningRule | None, preview: Any = None
+) -> HttpResponse:
+    return render(
+        request,
+        "warnings/rule_form.html",
+        {"form": form, "rule": rule, "preview": preview},
+        status=400 if form.errors else 200,
+    )
+
+
+def _save_rule(request: HttpRequest, rule: WarningRule | None) -> HttpResponse:
+    user: Any = request.user
+    form = RuleForm(request.POST, user=user, rule=rule)
+    data = form.data_for_action()
+    try:
+        if request.POST.get("preview"):
+            draft = actions.build_rule(user, data, rule)
+            return _rule_page(request, form, rule, preview_rule(draft, user))
+        if rule is None:
+            saved = actions.create_rule(user, data)
+        else:
+            saved = actions.update_rule(rule, user, data)
+    except ValidationError as exc:
+        add_rule_errors(form, exc)
+        return _rule_page(request, form, rule)
+    except PermissionDenied as exc:
+        form.add_error(None, str(exc))
+        return _rule_page(request, form, rule)
+    messages.success(request, _("The rule is saved: %(rule)s.") % {"rule": saved})
+    return redirect("warnings:rules")
+
+
+@login_required(login_url=LOGIN_URL)
+@require_http_methods(["GET", "POST"])
+def rule_new(request: HttpRequest) -> HttpResponse:
+    user: Any = request.user
+    if not _may_manage_any_rules(user):
+        raise PermissionDenied(_("Only street and district admins set warning rules."))
+    if request.method == "POST":
+        return _save_rule(request, None)
+    form = RuleForm(initial=rule_initial(None, request.GET.get("kind")), user=user)
+    return _rule_page(request, form, None)
+
+
+@login_required(login_url=LOGIN_URL)
+@require_http_methods(["GET", "POST"])
+def rule_edit(request: HttpRequest, pk: int) -> HttpResponse:
+    user: Any = request.user
+    rule = _visible_rule(request, pk)
+    if not actions.may_manage_rules(user, rule.area):
+        raise PermissionDenied(_("You may change rules only for your own street or district."))
+    if request.method == "POST":
+        return _save_rule(request, rule)
+    return _rule_page(request, RuleForm(initial=rule_initial(rule), user=user, rule=rule), rule)
+
+
+@login_required(login_url=LOGIN_URL)
+@require_GET
+def rule_params(request: HttpRequest) -> HttpResponse:
+    """The parameters of the kind chosen in the form (HTMX swaps them in)."""
+    user: Any = request.user
+    if not _may_manage_any_rules(user):
+        raise PermissionDenied
+    form = RuleForm(initial=rule_initial(None, request.GET.get("kind")), user=user)
+    return render(request, "warnings/_rule_params.html", {"form": form})
+
+
+@login_required(login_url=LOGIN_URL)
+@require_POST
+def rule_preview(request: HttpRequest) -> HttpResponse:
+    """What the rule in the form would have raised over the last 90 days (HTMX)."""
+    user: Any = request.user
+    if not _may_manage_any_rules(user):
+        raise PermissionDenied
+    rule = None
+    if request.POST.get("rule"):
+        try:
+            rule = _visible_rule(request, int(request.POST["rule"]))
+        except ValueError:
+            raise Http404 from None
+    form = RuleForm(request.POST, user=user, rule=rule)
+    try:
+        draft = actions.build_rule(user, form.data_for_action(), rule)
+    except (ValidationError, PermissionDenied) as exc:
+        errors = (
+            [str(m) for msgs in exc.message_dict.values() for m in msgs]
+            if isinstance(exc, ValidationError) and hasattr(exc, "error_dict")
+            else [str(exc)]
+        )
+        return render(request, "warnings/_rule_preview.html", {"errors": errors})
+    return render(request, "warnings/_rule_preview.html", {"preview": preview_rule(draft, user)})
+
+
+@login_required(login_url=LOGIN_URL)
+@require_POST
+def rule_defaults(request: HttpRequest) -> HttpResponse:
+    """Install the default rule set on a district that lacks some of it."""
+    user: Any = request.user
+    area = Area.objects.restrict(user, "view").filter(code=request.POST.get("area", "")).first()
+    if area is None:
+        raise Http404
+    if not actions.may_manage_rules(user, area):
+        raise PermissionDenied(_("You may set rules only for your own street or district."))
+    created = actions.ensure_default_rules(area, user)
+    messages.success(
+        request,
+        _("%(n)d default rules installed for %(area)s.") % {"n": len(created), "area": area.name},
+    )
+    return redirect("warnings:rules")
+
+
+# --- a flood warning by hand --------------------------------------------------------------------
+@login_required(login_url=LOGIN_URL)
+@require_http_methods(["GET", "POST"])
+def flood_new(request: HttpRequest) -> HttpResponse:
+    """Street and district admins raise a flood warning for their area: residents
+    near low-lying yards are told and the flood plan is proposed."""
+    user: Any = request.user
+    form = FloodWarningForm(request.POST or None, user=user)
+    if not form.fields["area"].choices:  # type: ignore[attr-defined]
+        raise PermissionDenied(_("Only street and district admins may raise a flood warning."))
+    if request.method == "POST" and form.is_valid():
+        try:
+            warning, _created = actions.raise_flood_warning(
+                form.cleaned_data["area"],
+                user,
+                form.cleaned_data["message"],
+                radius_m=form.cleaned_data.get("radius_m"),
+                key=request.POST.get("idempotency_key") or None,
+            )
+        except ValidationError as exc:
+            add_rule_errors(form, exc)
+        except PermissionDenied as exc:
+            form.add_error(None, str(exc))
+        else:
+            return redirect("warnings:detail", pk=warning.pk)
+    return render(
+        request,
+        "warnings/flood_form.html",
+        {"form": form, "idempotency_key": uuid.uuid4().hex},
+        status=400 if form.errors else 200,
+    )
