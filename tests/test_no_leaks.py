@@ -15,6 +15,7 @@ import pytest
 from django.db import models
 
 from anxin.api_v1 import router
+from anxin.emergency.testing import populate as populate_emergency
 from anxin.hazards import actions
 from anxin.notifications.actions import notify
 from anxin.testing.factories import Personas, Tree
@@ -51,6 +52,17 @@ def test_every_endpoint_is_scoped_or_says_why():
         "ratings",
         "points",
         "campaigns",
+        "supplies",
+        "supply-movements",
+        "emergency-teams",
+        "emergency-plans",
+        "emergency-responses",
+        "response-tasks",
+        "response-reviews",
+        "drills",
+        "trainings",
+        "safety-activities",
+        "weather-alerts",
     }
 
 
@@ -90,6 +102,7 @@ def populate(tree, people, lng):
         key=f"leak-test:{tree.district.code}",
     )
     rate_and_join(tree, people, lng)
+    populate_emergency(tree, people)
 
 
 def rate_and_join(tree, people, lng):

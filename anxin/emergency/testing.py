@@ -100,3 +100,60 @@ class Readiness:
                 "notify_roles": ["community_admin", "grid_worker"],
             },
         )
+
+
+def populate(tree: Any, people: Any) -> Readiness:
+    """Rows of every emergency kind in one district, for the leak walks: stores
+    and movements, a team, a plan, a response proposed by a CAP weather alert,
+    started, supplied and ended (with its review), a task, a drill, a training
+    record and a safety-month activity. Run with on-commit callbacks executed."""
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from anxin.emergency.actions import readiness, responses, weather
+    from anxin.emergency.models import EmergencyResponse
+    from anxin.emergency.samples import weather_cap
+
+    ready = Readiness(tree, people)
+    result = weather.import_cap(
+        weather_cap(
+            identifier=f"leak-{tree.district.code}",
+            area_code=tree.district.code,
+            area_name=tree.district.name,
+        ),
+        user=people.district_admin,
+    )
+    warning = result.alerts[0].flood_warning
+    responses.propose_for_warning(warning.pk)
+    response = EmergencyResponse.objects.get(warning=warning, area=tree.street_a)
+    responses.start_response(people.street_admin, response.pk, "II")
+    supplies.issue(people.street_admin, ready.sandbags.pk, 5, response.pk)
+    responses.add_task(
+        people.street_admin, response.pk, {"title": "巡查", "assignee": people.grid_worker.pk}
+    )
+    responses.change_stage(people.street_admin, response.pk, "end", "结束")
+    today = timezone.localdate()
+    readiness.plan_drill(
+        people.street_admin,
+        {"area": tree.street_a.code, "title": "防汛演练", "scheduled_on": today.isoformat()},
+    )
+    readiness.record_training(
+        people.street_admin,
+        {
+            "area": tree.street_a.code,
+            "title": "应急培训",
+            "held_on": today.isoformat(),
+            "attendees": [people.grid_worker.pk],
+        },
+    )
+    readiness.add_activity(
+        people.street_admin,
+        {
+            "area": tree.street_a.code,
+            "title": "安全咨询日",
+            "kind": "consultation",
+            "starts_at": (timezone.now() + timedelta(days=1)).isoformat(),
+        },
+    )
+    return ready
