@@ -417,7 +417,9 @@ class EmergencyResponse(models.Model):
     )
     closing_note = models.TextField(_("closing note"), blank=True)
 
-    scope_rules = ScopeRules(area="area")
+    # A street's response concerns everyone below it (they see it and its tasks);
+    # who may act on it is decided by role over its area (``policy``).
+    scope_rules = ScopeRules(area_q=_in_force_q("area"))
     objects = RestrictedManager()
 
     class Meta:
@@ -501,7 +503,9 @@ class ResponseTask(models.Model):
     note = models.CharField(_("note"), max_length=500, blank=True)
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
 
-    scope_rules = ScopeRules(area="response__area", owner="assignee", assignee="organisation")
+    scope_rules = ScopeRules(
+        area_q=_in_force_q("response__area"), owner="assignee", assignee="organisation"
+    )
     objects = RestrictedManager()
 
     class Meta:
@@ -585,7 +589,7 @@ class ResponseReview(models.Model):
     reminded_at = models.DateTimeField(_("reminded at"), null=True, blank=True, editable=False)
     escalated_at = models.DateTimeField(_("escalated at"), null=True, blank=True, editable=False)
 
-    scope_rules = ScopeRules(area="response__area")
+    scope_rules = ScopeRules(area_q=_in_force_q("response__area"))
     objects = RestrictedManager()
 
     class Meta:

@@ -82,16 +82,21 @@ def may_review(user: Any, area: Area) -> bool:
 
 def may_check_off(user: Any, task: ResponseTask) -> bool:
     """A response task is checked off by its assignee, a member of its unit, a
-    holder of its role in the area, its team's leader, or whoever commands the
-    response."""
+    holder of its role in the response's area (a street's grid workers for a
+    grid worker's task), its team's leader, or whoever commands the response."""
     if user is None or not user.is_authenticated:
         return False
     if user.is_superuser or task.assignee_id == user.pk:
         return True
     response = task.response
     area = response.area
-    if task.role and holds_role_over(user, [task.role], area):
-        return True
+    if task.role and any(
+        m.role == task.role
+        and m.area is not None
+        and (area.path.startswith(m.area.path) or m.area.path.startswith(area.path))
+        for m in user.active_memberships()
+    ):
+        return True  # the role held in the response's area, above it or below it
     if task.organisation_id and any(
         m.organisation_id == task.organisation_id for m in user.active_memberships()
     ):
