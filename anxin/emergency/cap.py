@@ -158,8 +158,14 @@ def parse(data: bytes) -> CapAlert:
         root = etree.fromstring(data, _parser())
     except etree.XMLSyntaxError as exc:
         raise CapError(_("Not well-formed XML: %(reason)s") % {"reason": exc.msg}) from exc
+    if root.getroottree().docinfo.doctype:
+        raise CapError(_("A CAP 1.2 alert has no DOCTYPE; this document declares one."))
     schema = _schema()
-    if not schema.validate(root):
+    try:
+        valid = schema.validate(root)
+    except etree.Error as exc:
+        raise CapError(_("Not a valid CAP 1.2 alert: %(reason)s") % {"reason": exc}) from exc
+    if not valid:
         error = schema.error_log.last_error
         reason = error.message if error is not None else ""
         line = error.line if error is not None else 0
