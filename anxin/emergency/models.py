@@ -776,7 +776,8 @@ class WeatherAlert(models.Model):
     )
     imported_at = models.DateTimeField(_("imported at"), auto_now_add=True)
 
-    scope_rules = ScopeRules(area="area")
+    # an alert for the district is seen in its streets and below
+    scope_rules = ScopeRules(area_q=_in_force_q("area"))
     objects = RestrictedManager()
 
     class Meta:

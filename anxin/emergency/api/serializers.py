@@ -259,6 +259,8 @@ class TeamUpdateSerializer(serializers.Serializer[Any]):
 
 # --- plans -------------------------------------------------------------------------------------
 class PlanStepSerializer(serializers.ModelSerializer[PlanStep]):
+    role = serializers.ChoiceField(choices=Role.choices, allow_blank=True, read_only=True)
+
     class Meta:
         model = PlanStep
         fields = ["order", "stage", "title", "role", "team", "deadline_minutes"]
@@ -459,6 +461,7 @@ class ResponseIssueSerializer(QuantitySerializer):
 
 
 class TaskSerializer(serializers.ModelSerializer[ResponseTask]):
+    role = serializers.ChoiceField(choices=Role.choices, allow_blank=True, read_only=True)
     response_title = serializers.CharField(source="response.title", read_only=True)
     assignee = serializers.CharField(
         source="assignee.username", read_only=True, default=None, allow_null=True

@@ -8,9 +8,15 @@ from typing import Any
 
 import django_filters
 from django.db.models import QuerySet
-from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
+from drf_spectacular.utils import (
+    OpenApiParameter,
+    OpenApiResponse,
+    extend_schema,
+    extend_schema_view,
+)
 from rest_framework import mixins, status, viewsets
 from rest_framework.decorators import action
+from rest_framework.exceptions import ValidationError
 from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -48,6 +54,14 @@ READ = {403: DENIED}
 READ_ONE = {403: DENIED, 404: MISSING}
 
 
+def reads(serializer: type[BaseSerializer[Any]]) -> Any:
+    """List and detail of a viewset, with the refusals they answer."""
+    return extend_schema_view(
+        list=extend_schema(responses={200: serializer(many=True), **READ}),
+        retrieve=extend_schema(responses={200: serializer, **READ_ONE}),
+    )
+
+
 def writes(
     ok: Any, code: int = 200, *, detail: bool = True, conflict: bool = True
 ) -> dict[int, Any]:
@@ -66,9 +80,30 @@ def _user(request: Request) -> Any:
 
 
 def _valid(serializer_class: type[BaseSerializer[Any]], request: Request) -> dict[str, Any]:
+    """The request's validated data; errors of nested rows are told on their top
+    field ("steps": ["2 · title: …"]), so every error answer has one shape."""
     serializer = serializer_class(data=request.data)
-    serializer.is_valid(raise_exception=True)
+    if not serializer.is_valid():
+        raise ValidationError({k: _messages(v) for k, v in serializer.errors.items()})
     return dict(serializer.validated_data)
+
+
+def _messages(detail: Any, where: str = "") -> list[str]:
+    if isinstance(detail, dict):
+        return [
+            m
+            for key, value in detail.items()
+            for m in _messages(value, f"{where}{int(key) + 1 if str(key).isdigit() else key} · ")
+        ]
+    if isinstance(detail, list):
+        out: list[str] = []
+        for index, value in enumerate(detail):
+            if isinstance(value, dict | list):
+                out += _messages(value, f"{where}{index + 1} · ")
+            else:
+                out.append(f"{where}{value}")
+        return out
+    return [f"{where}{detail}"]
 
 
 class AreaFilterMixin(django_filters.FilterSet):
@@ -99,6 +134,7 @@ class SupplyFilter(AreaFilterMixin):
         return queryset.filter(quantity__lt=F("minimum_stock")) if value else queryset
 
 
+@reads(s.SupplyItemSerializer)
 class SupplyViewSet(
     RestrictedViewSetMixin,
     mixins.ListModelMixin,
@@ -228,6 +264,7 @@ class MovementFilter(django_filters.FilterSet):
         fields = ["item", "response", "kind"]
 
 
+@reads(s.StockMovementSerializer)
 class StockMovementViewSet(RestrictedViewSetMixin, viewsets.ReadOnlyModelViewSet):  # type: ignore[type-arg]
     """Stock movements: received, issued to a response, returned, written off."""
 
@@ -237,6 +274,7 @@ class StockMovementViewSet(RestrictedViewSetMixin, viewsets.ReadOnlyModelViewSet
 
 
 # --- teams -------------------------------------------------------------------------------------
+@reads(s.TeamSerializer)
 class TeamViewSet(
     RestrictedViewSetMixin,
     mixins.ListModelMixin,
@@ -282,6 +320,7 @@ class PlanFilter(AreaFilterMixin):
         fields = ["hazard_class", "level", "is_active", "area"]
 
 
+@reads(s.PlanSerializer)
 class PlanViewSet(
     RestrictedViewSetMixin,
     mixins.ListModelMixin,
@@ -339,7 +378,7 @@ class PlanViewSet(
         return self._one(plan.pk)
 
     @extend_schema(responses={200: s.PlanVersionSerializer(many=True), **READ_ONE})
-    @action(detail=True, methods=["get"])
+    @action(detail=True, methods=["get"], pagination_class=None)
     def versions(self, request: Request, pk: str | None = None) -> Response:
         plan = self.get_object()
         rows = (
@@ -388,6 +427,7 @@ class ResponseFilter(AreaFilterMixin):
         fields = ["stage", "level", "plan", "warning", "area"]
 
 
+@reads(s.ResponseSerializer)
 class ResponseViewSet(
     RestrictedViewSetMixin,
     mixins.ListModelMixin,
@@ -410,7 +450,7 @@ class ResponseViewSet(
         return Response(s.ResponseSerializer(_response(pk)).data, status=code)
 
     @extend_schema(responses={200: s.ResponseEventSerializer(many=True), **READ_ONE})
-    @action(detail=True, methods=["get"])
+    @action(detail=True, methods=["get"], pagination_class=None)
     def timeline(self, request: Request, pk: str | None = None) -> Response:
         row = self.get_object()
         return Response(s.ResponseEventSerializer(selectors.timeline(row), many=True).data)
@@ -463,6 +503,7 @@ class ResponseViewSet(
         return Response(s.SupplyItemSerializer(item).data)
 
 
+@reads(s.TaskSerializer)
 class TaskViewSet(
     RestrictedViewSetMixin,
     mixins.ListModelMixin,
@@ -479,7 +520,7 @@ class TaskViewSet(
         return "view"
 
     @extend_schema(responses={200: s.TaskSerializer(many=True), **READ})
-    @action(detail=False, methods=["get"])
+    @action(detail=False, methods=["get"], pagination_class=None)
     def mine(self, request: Request) -> Response:
         return Response(s.TaskSerializer(selectors.open_tasks_for(_user(request)), many=True).data)
 
@@ -495,6 +536,7 @@ class TaskViewSet(
         return Response(s.TaskSerializer(fresh).data)
 
 
+@reads(s.ReviewSerializer)
 class ReviewViewSet(
     RestrictedViewSetMixin,
     mixins.ListModelMixin,
@@ -521,6 +563,7 @@ class ReviewViewSet(
 
 
 # --- drills, training, the safety month --------------------------------------------------------
+@reads(s.DrillSerializer)
 class DrillViewSet(
     RestrictedViewSetMixin,
     mixins.ListModelMixin,
@@ -566,6 +609,7 @@ class DrillViewSet(
         return self._one(drill.pk)
 
 
+@reads(s.TrainingSerializer)
 class TrainingViewSet(
     RestrictedViewSetMixin,
     mixins.ListModelMixin,
@@ -603,6 +647,7 @@ class ActivityFilter(AreaFilterMixin):
         fields = ["kind", "area", "starts_after", "starts_before"]
 
 
+@reads(s.ActivitySerializer)
 class ActivityViewSet(
     RestrictedViewSetMixin,
     mixins.ListModelMixin,
@@ -632,6 +677,7 @@ class ActivityViewSet(
 
 
 # --- weather -----------------------------------------------------------------------------------
+@reads(s.WeatherAlertSerializer)
 class WeatherAlertViewSet(
     RestrictedViewSetMixin,
     mixins.ListModelMixin,

@@ -34,7 +34,10 @@ def cap_for(tree, identifier="t-1", **kwargs):
     [
         (b"", "empty"),
         (b"<alert><identifier>x</identifier>", "well-formed"),
-        (b'<alert xmlns="urn:oasis:names:tc:emergency:cap:1.1"><identifier>x</identifier></alert>', "CAP 1.2"),
+        (
+            b'<alert xmlns="urn:oasis:names:tc:emergency:cap:1.1"><identifier>x</identifier></alert>',
+            "CAP 1.2",
+        ),
         (
             b"""<alert xmlns="urn:oasis:names:tc:emergency:cap:1.2"><identifier>x</identifier>
 <sender>s</sender><sent>2026-06-20T08:00:00+08:00</sent><status>Real</status>
@@ -94,7 +97,9 @@ def test_a_warning_more_than_a_day_ahead_is_held_and_raised_24_hours_before(read
     now = timezone.now()
     with time_machine.travel(now, tick=False):
         result = committed(
-            weather.import_cap, cap_for(tree, onset_in=timedelta(hours=40)), user=people.street_admin
+            weather.import_cap,
+            cap_for(tree, onset_in=timedelta(hours=40)),
+            user=people.street_admin,
         )
     alert = result.alerts[0]
     assert alert.outcome == AlertStatus.HELD
@@ -121,7 +126,8 @@ def test_a_cancel_stops_a_held_alert_and_an_update_joins_the_raised_warning(read
     raised = committed(weather.import_cap, cap_for(tree, "t-now")).alerts[0]
     ref = f"{raised.sender},{raised.identifier},{raised.sent_at.isoformat()}"
     update = committed(
-        weather.import_cap, cap_for(tree, "t-update", msg_type="Update", colour="red", references=ref)
+        weather.import_cap,
+        cap_for(tree, "t-update", msg_type="Update", colour="red", references=ref),
     ).alerts[0]
     assert update.flood_warning_id == raised.flood_warning_id
     assert RiskWarning.objects.filter(kind="flood_warning").count() == 1
