@@ -11,7 +11,6 @@ import jsonschema
 import pytest
 from drf_spectacular.generators import SchemaGenerator
 
-from anxin.emergency.actions import weather
 from anxin.emergency.models import EmergencyResponse, ResponseReview, ResponseTask
 from anxin.emergency.samples import weather_cap
 
