@@ -35,7 +35,8 @@ def cap_for(tree, identifier="t-1", **kwargs):
         (b"", "empty"),
         (b"<alert><identifier>x</identifier>", "well-formed"),
         (
-            b'<alert xmlns="urn:oasis:names:tc:emergency:cap:1.1"><identifier>x</identifier></alert>',
+            b'<alert xmlns="urn:oasis:names:tc:emergency:cap:1.1">'
+            b"<identifier>x</identifier></alert>",
             "CAP 1.2",
         ),
         (
