@@ -205,7 +205,7 @@ def _rule_page(
         request,
         "warnings/rule_form.html",
         {"form": form, "rule": rule, "preview": preview},
-        status=400 if form.errors else 200,
+        status=422 if form.errors else 200,
     )
 
 
@@ -339,5 +339,5 @@ def flood_new(request: HttpRequest) -> HttpResponse:
         request,
         "warnings/flood_form.html",
         {"form": form, "idempotency_key": uuid.uuid4().hex},
-        status=400 if form.errors else 200,
+        status=422 if form.errors else 200,
     )
