@@ -44,6 +44,7 @@ from anxin.accounts.models import User
 from anxin.areas.choices import LEVEL_ORDER, Level, PlaceKind
 from anxin.areas.geometry import centroid_of
 from anxin.areas.models import Area, Place
+from anxin.demo.emergency import seed_emergency
 from anxin.demo.engagement import seed_engagement
 from anxin.demo.hazards import HazardConfig, HazardResult, district_has_hazards, generate_hazards
 from anxin.hazards.models import Hazard
@@ -801,6 +802,8 @@ def build_demo(config: DemoConfig | None = None, now: datetime | None = None) ->
             result.hazards = generate_hazards(config.district_code, hazards)
             result.counts = _counts(config)
             seed_engagement(config.district_code, now=now, seed=config.seed)
+        # emergency readiness came later than some seeded districts: added once
+        seed_emergency(config.district_code, now=now)
         return result
     plan = build_plan(config)
     areas = _write_areas(plan)
@@ -813,6 +816,8 @@ def build_demo(config: DemoConfig | None = None, now: datetime | None = None) ->
         result.counts = _counts(config)
     # ratings, points and campaigns of the demo resident (anxin.demo.engagement)
     seed_engagement(config.district_code, now=now, seed=config.seed)
+    # warning rules, supplies, plans, drills and a weather warning in force
+    seed_emergency(config.district_code, now=now)
     return result
 
 

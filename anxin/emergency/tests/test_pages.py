@@ -50,7 +50,9 @@ def detail_pages(ready) -> list[str]:
 def test_every_page_renders_for_the_street_and_detail_pages_are_scoped(populated, client):
     people = populated.people
     client.force_login(people.street_admin)
-    alert = EmergencyResponse.objects.filter(warning__isnull=False).first().warning.weather_alerts.get()
+    alert = (
+        EmergencyResponse.objects.filter(warning__isnull=False).first().warning.weather_alerts.get()
+    )
     for url in [*LIST_PAGES, *detail_pages(populated), f"/emergency/weather/{alert.pk}/"]:
         page = client.get(url)
         assert page.status_code == 200, url
@@ -94,7 +96,10 @@ def test_the_start_form_offers_the_levels_the_role_allows_and_refuses_a_second_s
     client.force_login(people.street_admin)
     page = client.get(f"/emergency/responses/{proposal.pk}/").content.decode()
     assert 'value="II"' in page and 'value="I"' not in page
-    assert client.post(f"/emergency/responses/{proposal.pk}/start/", {"level": "II"}).status_code == 302
+    assert (
+        client.post(f"/emergency/responses/{proposal.pk}/start/", {"level": "II"}).status_code
+        == 302
+    )
     again = client.post(f"/emergency/responses/{proposal.pk}/start/", {"level": "II"})
     assert again.status_code == 409
     assert proposal.tasks.count() == 4
@@ -102,7 +107,9 @@ def test_the_start_form_offers_the_levels_the_role_allows_and_refuses_a_second_s
 
 def test_tasks_are_checked_off_on_the_phone(readiness, client, committed):
     people = readiness.people
-    response = committed(responses.start_plan, people.street_admin, readiness.flood_plan.pk, None, "II")
+    response = committed(
+        responses.start_plan, people.street_admin, readiness.flood_plan.pk, None, "II"
+    )
     task = ResponseTask.objects.get(response=response, role="grid_worker")
     client.force_login(people.grid_worker)
     page = client.get("/emergency/tasks/").content.decode()

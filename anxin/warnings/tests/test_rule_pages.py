@@ -55,7 +55,14 @@ def test_the_form_shows_only_the_parameters_of_the_chosen_kind(personas, client,
     shown = {name for name in KIND_PARAMETERS[kind] if f'name="{name}"' in html}
     hidden = {
         name
-        for name in ("min_count", "radius_m", "window_days", "cluster_within", "threshold", "count_per")
+        for name in (
+            "min_count",
+            "radius_m",
+            "window_days",
+            "cluster_within",
+            "threshold",
+            "count_per",
+        )
         if name not in KIND_PARAMETERS[kind] and f'name="{name}"' in html
     }
     assert shown == set(KIND_PARAMETERS[kind]) and hidden == set()
@@ -151,14 +158,22 @@ def test_a_flood_warning_is_raised_on_the_workbench(tree, personas, client, comm
     answer = committed(
         client.post,
         "/warnings/flood/new/",
-        {"area": tree.street_a.code, "message": "今晚暴雨，低洼院落注意防汛", "idempotency_key": "k1"},
+        {
+            "area": tree.street_a.code,
+            "message": "今晚暴雨，低洼院落注意防汛",
+            "idempotency_key": "k1",
+        },
     )
     warning = RiskWarning.objects.get(kind="flood_warning")
     assert answer.status_code == 302 and answer["Location"] == f"/warnings/{warning.pk}/"
     committed(
         client.post,
         "/warnings/flood/new/",
-        {"area": tree.street_a.code, "message": "今晚暴雨，低洼院落注意防汛", "idempotency_key": "k1"},
+        {
+            "area": tree.street_a.code,
+            "message": "今晚暴雨，低洼院落注意防汛",
+            "idempotency_key": "k1",
+        },
     )
     assert RiskWarning.objects.count() == 1  # a double submit raises it once
     client.force_login(personas.grid_worker)
