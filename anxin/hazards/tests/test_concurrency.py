@@ -8,6 +8,7 @@ import pytest
 from django.db import DatabaseError, connection
 
 from anxin.hazards import actions, statements
+from anxin.hazards.actions import report as report_module
 from anxin.hazards.errors import TransitionConflict
 from anxin.hazards.models import Hazard, HazardEvent
 from anxin.outbox.models import OutboxMessage
@@ -108,13 +109,13 @@ def test_sequence_continues_without_repeat_after_a_failed_report(tree, personas,
     if path == "steps":
 
         def in_steps(hazard, event, code, reporter):
-            return actions._write_report(hazard, event, code, (), reporter)
+            return report_module._write_report(hazard, event, code, (), reporter)
 
         def disk_full(*args, **kwargs):
             raise OSError("disk full")
 
-        monkeypatch.setattr(actions, "_write_report_in_one_statement", in_steps)
-        monkeypatch.setattr(actions, "_store_files", disk_full)
+        monkeypatch.setattr(report_module, "_write_report_in_one_statement", in_steps)
+        monkeypatch.setattr(report_module, "_store_files", disk_full)
         failure: type[Exception] = OSError
     else:
         insert_values = statements.insert_values

@@ -16,6 +16,7 @@ from rest_framework import serializers
 from anxin.accounts.models import User
 from anxin.areas.spatial import distance_m
 from anxin.hazards import actions, selectors, statements
+from anxin.hazards.actions import report as report_module
 from anxin.hazards.api.serializers import HazardCreatedSerializer, HazardCreateSerializer
 from anxin.hazards.models import Hazard, HazardEvent, SequenceCounter
 from anxin.hazards.selectors import cells_within, duplicate_candidates, duplicate_summaries
@@ -121,10 +122,10 @@ def test_report_rows_are_those_the_orm_writes(personas, monkeypatch):
         obj.save(force_insert=True)
 
     def in_steps(hazard, event, code, reporter):  # PostgreSQL: not in one statement
-        actions._write_report(hazard, event, code, (), reporter)
+        report_module._write_report(hazard, event, code, (), reporter)
 
-    monkeypatch.setattr(actions, "_insert_new", orm_insert)
-    monkeypatch.setattr(actions, "_write_report_in_one_statement", in_steps)
+    monkeypatch.setattr(report_module, "_insert_new", orm_insert)
+    monkeypatch.setattr(report_module, "_write_report_in_one_statement", in_steps)
     slow = actions.report_hazard(
         reporter=personas.grid_worker,
         category="0101",
@@ -213,9 +214,9 @@ def test_the_report_statement_is_prepared_from_its_second_run(personas, monkeypa
 def test_codes_grow_past_their_width(personas, monkeypatch, one_statement):
     if not one_statement:
         monkeypatch.setattr(
-            actions,
+            report_module,
             "_write_report_in_one_statement",
-            lambda h, e, c, r: actions._write_report(h, e, c, (), r),
+            lambda h, e, c, r: report_module._write_report(h, e, c, (), r),
         )
     first = actions.report_hazard(
         reporter=personas.grid_worker, category="0101", title="t", lat=LAT, lng=LNG
