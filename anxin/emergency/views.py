@@ -521,9 +521,7 @@ def _response_context(request: HttpRequest, row: EmergencyResponse, **extra: Any
         if policy.may_fire(user, "start", area, value)
     ]
     tasks = list(
-        row.tasks.select_related("assignee", "organisation", "team", "done_by").order_by(
-            "done_at", "due_at", "pk"
-        )
+        row.tasks.select_related("assignee", "organisation", "team", "done_by").order_by("pk")
     )
     return {
         "response": row,
