@@ -102,10 +102,10 @@ SUGGESTED_LEVEL: dict[str, str] = {"orange": ResponseLevel.LEVEL_III, "red": Res
 
 class Stage(models.TextChoices):
     PROPOSED = "proposed", _("Proposed")
-    STARTED = "started", _("Started (启动)")
-    HANDLING = "handling", _("Handling (处置)")
-    RECOVERY = "recovery", _("Recovery (恢复)")
-    ENDED = "ended", _("Ended (结束)")
+    STARTED = "started", _("Started")
+    HANDLING = "handling", _("Handling")
+    RECOVERY = "recovery", _("Recovery")
+    ENDED = "ended", _("Ended")
     DISMISSED = "dismissed", _("Dismissed")
 
 

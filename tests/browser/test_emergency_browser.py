@@ -139,7 +139,9 @@ def test_a_rainstorm_warning_runs_the_flood_plan_through_the_pages(
     assert timezone.now() < due <= timezone.now() + timedelta(hours=24)
     assert due == review.due_at
     assert street.is_visible("#review-form")
-    events = street.locator(".response-events li").evaluate_all("els => els.map(e => e.dataset.kind)")
+    events = street.locator(".response-events li").evaluate_all(
+        "els => els.map(e => e.dataset.kind)"
+    )
     assert events[:2] == ["proposed", "started"]
     assert {"supply_issued", "ended", "review_opened"} <= set(events)
     shoot(street, "response-ended")
