@@ -165,3 +165,22 @@ def test_the_configured_url_is_fetched_and_imported(readiness, committed, settin
     assert committed(tasks.fetch_weather) == 0  # logged, not raised
     alert = WeatherAlert.objects.get()
     assert alert.source == path.as_uri() and alert.imported_by is None
+
+
+def test_the_shipped_sample_validates_and_the_command_imports_it(readiness, committed):
+    from io import StringIO
+    from pathlib import Path
+
+    from django.core.management import CommandError, call_command
+
+    from anxin.emergency import cap
+
+    sample = Path(cap.__file__).parent / "data" / "sample-rainstorm.xml"
+    parsed = cap.parse(sample.read_bytes())
+    assert (parsed.hazard, parsed.colour) == ("rainstorm", "orange")
+    out = StringIO()
+    committed(call_command, "import_cap", str(sample), stdout=out)
+    assert "西湖区" in out.getvalue()
+    assert WeatherAlert.objects.get().source == "file:sample-rainstorm.xml"
+    with pytest.raises(CommandError):
+        call_command("import_cap", str(sample.with_name("CAP-v1.2.xsd")))
