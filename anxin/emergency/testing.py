@@ -125,6 +125,7 @@ def populate(tree: Any, people: Any) -> Readiness:
         user=people.district_admin,
     )
     warning = result.alerts[0].flood_warning
+    assert warning is not None
     responses.propose_for_warning(warning.pk)
     response = EmergencyResponse.objects.get(warning=warning, area=tree.street_a)
     responses.start_response(people.street_admin, response.pk, "II")

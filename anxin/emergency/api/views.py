@@ -84,7 +84,8 @@ def _valid(serializer_class: type[BaseSerializer[Any]], request: Request) -> dic
     field ("steps": ["2 · title: …"]), so every error answer has one shape."""
     serializer = serializer_class(data=request.data)
     if not serializer.is_valid():
-        raise ValidationError({k: _messages(v) for k, v in serializer.errors.items()})
+        errors: dict[str, Any] = dict(serializer.errors)  # type: ignore[arg-type]
+        raise ValidationError({k: _messages(v) for k, v in errors.items()})
     return dict(serializer.validated_data)
 
 

@@ -4,7 +4,7 @@ someone outside the area cannot submit it."""
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 import pytest
 import time_machine
@@ -17,7 +17,7 @@ from anxin.notifications.models import Notification
 
 pytestmark = pytest.mark.django_db
 
-START = timezone.make_aware(timezone.datetime(2026, 6, 20, 9, 0))
+START = timezone.make_aware(datetime(2026, 6, 20, 9, 0))
 
 
 @pytest.fixture

@@ -36,4 +36,5 @@ class Command(BaseCommand):
         else:
             raise CommandError(_("Give a file or --url."))
         for alert in result.alerts:
-            self.stdout.write(f"{alert.area.name}: {alert.headline or alert.event} → {alert.get_outcome_display()}")
+            title = alert.headline or alert.event
+            self.stdout.write(f"{alert.area.name}: {title} → {alert.get_outcome_display()}")
