@@ -97,11 +97,13 @@ def render_payload(channel: str, *, title: str, body: str, link: str) -> dict[st
 # --- notify ----------------------------------------------------------------------------------
 
 
-def _external_targets(user: User, preference: NotificationPreference) -> list[tuple[str, str]]:
+def _external_targets(
+    user: User, preference: NotificationPreference, always_sms: bool = False
+) -> list[tuple[str, str]]:
     targets: list[tuple[str, str]] = []
     if preference.email_enabled and user.email:
         targets.append((Channel.EMAIL, user.email))
-    if preference.sms_enabled and user.mobile:
+    if (preference.sms_enabled or always_sms) and user.mobile:
         targets.append((Channel.SMS, user.mobile))
     return targets
 
@@ -147,6 +149,7 @@ def notify(
     severity: str = "info",
     key: str,
     hazard_id: int | None = None,
+    always_sms: bool = False,
 ) -> list[Notification]:
     """Put a notification in each recipient's inbox and send it over their channels.
 
@@ -154,6 +157,8 @@ def notify(
     nothing and returns only the notifications created now. External deliveries
     are recorded and enqueued through the outbox in the caller's transaction;
     non-urgent ones are held until the end of the recipient's quiet hours.
+    ``always_sms``: a safety notice goes by SMS to every recipient with a mobile
+    number, whether or not they chose SMS for other messages.
     """
     if severity not in Severity.values:
         raise ValueError(f"unknown severity {severity!r}")
@@ -182,7 +187,7 @@ def notify(
             created.append(notification)
             preference = preference_for(user)
             not_before = held_until(preference, severity, now)
-            for channel, target in _external_targets(user, preference):
+            for channel, target in _external_targets(user, preference, always_sms):
                 _create_delivery(
                     channel=channel,
                     key=f"n{notification.pk}:{channel}",
@@ -261,6 +266,7 @@ def broadcast_to_buildings(
     severity: str = "info",
     key: str,
     hazard_id: int | None = None,
+    always_sms: bool = False,
 ) -> list[Notification]:
     """Notify the residents whose home building is one of ``building_ids``."""
     from anxin.accounts.models import User
@@ -277,6 +283,7 @@ def broadcast_to_buildings(
         severity=severity,
         key=key,
         hazard_id=hazard_id,
+        always_sms=always_sms,
     )
 
 

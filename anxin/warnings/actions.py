@@ -744,6 +744,7 @@ def notify_warning(warning_id: int) -> int:
                     severity="urgent",
                     key=f"warning:{warning.pk}:residents",
                     hazard_id=first_hazard,
+                    always_sms=True,  # a safety notice reaches phones without the app
                 )
             )
         locked = RiskWarning.objects.select_for_update().get(pk=warning.pk)

@@ -18,7 +18,6 @@ from django.utils import timezone
 from anxin.emergency.models import EmergencyResponse, ResponseReview, SupplyItem
 from anxin.emergency.samples import weather_cap
 from anxin.emergency.testing import Readiness
-from anxin.notifications.actions import save_preference
 from anxin.notifications.channels import sms
 from anxin.testing.factories import TEST_PASSWORD
 from tests.browser.conftest import SCREENSHOTS, phone_context
@@ -50,7 +49,6 @@ def test_a_rainstorm_warning_runs_the_flood_plan_through_the_pages(
 ) -> None:
     base = live_server.url
     ready = Readiness(tree, personas)
-    save_preference(personas.resident, sms_enabled=True)
     sms.outbox.clear()
     cap_file = tmp_path / "rainstorm.xml"
     cap_file.write_bytes(

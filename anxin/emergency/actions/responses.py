@@ -541,6 +541,7 @@ def notify_response_started(response_id: int) -> int:
                     ),
                     severity="urgent",
                     key=f"response-started:{row.pk}:residents",
+                    always_sms=True,
                 )
             )
         told += residents

@@ -21,10 +21,6 @@ pytestmark = pytest.mark.django_db
 
 def test_a_rainstorm_warning_runs_the_flood_plan_to_its_review(readiness, committed):
     people, tree = readiness.people, readiness.tree
-    people.resident.notification_preference_sms = True
-    from anxin.notifications.actions import save_preference
-
-    save_preference(people.resident, sms_enabled=True)
     cap = weather_cap(
         identifier="hz-20260620-001", area_code=tree.district.code, area_name="西湖区"
     )
