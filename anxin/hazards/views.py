@@ -16,9 +16,8 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from django.contrib import messages
-from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.db.models import Case, Count, DateTimeField, F, IntegerField, Q, QuerySet, Value, When
+from django.db.models import Case, DateTimeField, F, IntegerField, Q, QuerySet, Value, When
 from django.db.models.functions import Coalesce
 from django.http import Http404, HttpRequest, HttpResponse, QueryDict
 from django.shortcuts import redirect, render
@@ -32,7 +31,8 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from anxin.accounts.actions import record_personal_data_views
 from anxin.accounts.api.personal import PersonalDataMixin
 from anxin.accounts.choices import Role, role_allows
-from anxin.accounts.selectors import mask_mobile, mask_name
+from anxin.accounts.selectors import is_staff_viewer, mask_mobile, mask_name, roles_of
+from anxin.core.pages import is_htmx, page_login_required, scoped, unscoped
 from anxin.hazards import actions
 from anxin.hazards.choices import (
     DEADLINE_STATUSES,
@@ -53,38 +53,40 @@ from anxin.hazards.forms import (
     HazardFilterForm,
     ReportForm,
     add_action_errors,
-    queue_q,
-    queues_for,
 )
 from anxin.hazards.models import Attachment, Hazard
-from anxin.hazards.selectors import allowed_transitions, duplicate_candidates, nearby_open, timeline
+from anxin.hazards.selectors import (
+    allowed_transitions,
+    in_change_scope,
+    nearby_open,
+    timeline,
+    visible_duplicates,
+)
 from anxin.hazards.workflow import TIER_OF_ROLE, TRANSITIONS
 from anxin.taxonomy.models import Category
 from anxin.taxonomy.selectors import active_subclasses, search_categories
 
 PAGE_SIZE = 50
-LOGIN_URL = "login"
 
-
-def page_login_required(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
-    """Pages need a logged-in user; others go to the workbench login."""
-    return login_required(view, login_url=LOGIN_URL)
-
-
-def is_htmx(request: HttpRequest) -> bool:
-    """An HTMX request that wants a fragment (a history restore wants the page)."""
-    return (
-        request.headers.get("HX-Request") == "true"
-        and request.headers.get("HX-History-Restore-Request") != "true"
-    )
-
-
-def roles_of(user: Any) -> set[str]:
-    return {m.role for m in user.active_memberships()} if user.is_authenticated else set()
-
-
-def is_staff_viewer(user: Any) -> bool:
-    return bool(user.is_authenticated and (user.is_superuser or not user.is_resident))
+# The hazard file as its page shows it.
+HAZARD_FILE = Hazard.objects.select_related(
+    "category",
+    "category__parent",
+    "grid",
+    "community",
+    "street",
+    "building",
+    "nearest_place",
+    "responsible_organisation",
+    "responsible_person",
+    "supervising_department",
+    "reporter",
+    "grid_worker",
+    "merged_into",
+).prefetch_related("attachments", "whistle_calls__department", "extensions")
+LIST_ROWS = Hazard.objects.select_related(
+    "category", "category__parent", "grid", "community", "responsible_organisation"
+)
 
 
 # --- deadlines -----------------------------------------------------------------------------
@@ -115,28 +117,6 @@ def deadline_state(hazard: Hazard, now: datetime) -> DeadlineState | None:
         hours = max(1, int(late // 3600))
         text = ngettext("%(n)d hour overdue", "%(n)d hours overdue", hours) % {"n": hours}
     return DeadlineState(text, True)
-
-
-# --- home queues ---------------------------------------------------------------------------
-def queue_counts(user: Any) -> list[dict[str, Any]]:
-    """The user's to-do queues with their counts, in one aggregate query."""
-    queues = queues_for(user)
-    if not queues:
-        return []
-    now = timezone.now()
-    counts = Hazard.objects.restrict(user, "view").aggregate(
-        **{q.name: Count("id", filter=queue_q(q.name, user, now)) for q in queues}
-    )
-    base = reverse("hazards:list")
-    return [
-        {
-            "name": q.name,
-            "label": q.label,
-            "count": counts[q.name] or 0,
-            "url": f"{base}?queue={q.name}",
-        }
-        for q in queues
-    ]
 
 
 # --- keyset pagination -----------------------------------------------------------------------
@@ -267,20 +247,15 @@ def _sort_links(params: QueryDict, current: str) -> dict[str, dict[str, str]]:
 
 
 # --- list and export -----------------------------------------------------------------------
-@page_login_required
+@scoped(LIST_ROWS, "view", argument="hazards")
 @require_GET
-def hazard_list(request: HttpRequest) -> HttpResponse:
+def hazard_list(request: HttpRequest, hazards: QuerySet[Hazard]) -> HttpResponse:
     form = HazardFilterForm(request.GET or None, user=request.user)
     if form.is_bound:
         form.is_valid()
     now = timezone.now()
     sort = form.sort_order
-    queryset = form.filter(
-        Hazard.objects.restrict(request.user, "view").select_related(
-            "category", "category__parent", "grid", "community", "responsible_organisation"
-        ),
-        now,
-    )
+    queryset = form.filter(hazards, now)
     page = keyset_page(queryset, sort, request.GET.get("after"), request.GET.get("before"))
     for hazard in page.rows:
         hazard.deadline_state = deadline_state(hazard, now)  # type: ignore[attr-defined]
@@ -311,9 +286,9 @@ def may_export(user: Any) -> bool:
     )
 
 
-@page_login_required
+@scoped(LIST_ROWS, "export", argument="hazards")
 @require_GET
-def hazard_export(request: HttpRequest) -> HttpResponse:
+def hazard_export(request: HttpRequest, hazards: QuerySet[Hazard]) -> HttpResponse:
     from anxin.hazards.exports import ledger_workbook
 
     if not may_export(request.user):
@@ -322,10 +297,7 @@ def hazard_export(request: HttpRequest) -> HttpResponse:
     if form.is_bound:
         form.is_valid()
     now = timezone.now()
-    queryset = form.filter(Hazard.objects.restrict(request.user, "export"), now)
-    queryset = queryset.select_related(
-        "category", "category__parent", "grid", "community", "responsible_organisation"
-    ).order_by("-reported_at", "-id")
+    queryset = form.filter(hazards, now).order_by("-reported_at", "-id")
     content = ledger_workbook(queryset, now)
     stamp = timezone.localtime(now).strftime("%Y%m%d-%H%M")
     response = HttpResponse(
@@ -337,33 +309,6 @@ def hazard_export(request: HttpRequest) -> HttpResponse:
 
 
 # --- the file page -------------------------------------------------------------------------
-def _visible(request: HttpRequest, pk: int) -> Hazard:
-    hazard = (
-        Hazard.objects.restrict(request.user, "view")
-        .select_related(
-            "category",
-            "category__parent",
-            "grid",
-            "community",
-            "street",
-            "building",
-            "nearest_place",
-            "responsible_organisation",
-            "responsible_person",
-            "supervising_department",
-            "reporter",
-            "grid_worker",
-            "merged_into",
-        )
-        .prefetch_related("attachments", "whistle_calls__department", "extensions")
-        .filter(pk=pk)
-        .first()
-    )
-    if hazard is None:
-        raise Http404(_("No such hazard."))
-    return hazard
-
-
 class _Masker(PersonalDataMixin):
     """The API's masking rules, for pages."""
 
@@ -385,7 +330,7 @@ def available_actions(hazard: Hazard, user: Any) -> list[str]:
         tiers = [TIER_OF_ROLE[r] for r in roles if r in TIER_OF_ROLE]
         if not tiers or max(tiers) <= hazard.review_tier:
             names.remove("verify")
-    if not (su or Hazard.objects.restrict(user, "change").filter(pk=hazard.pk).exists()):
+    if not (su or in_change_scope(hazard, user)):
         return names
 
     def holds(allowed: set[str] | frozenset[str]) -> bool:
@@ -639,8 +584,7 @@ def file_context(
     names = available_actions(hazard, user)
     candidates: list[Hazard] = []
     if "merge" in names:
-        ids = [h.pk for h in duplicate_candidates(hazard)]
-        candidates = list(Hazard.objects.restrict(user, "view").filter(pk__in=ids)[:10])
+        candidates = list(visible_duplicates(hazard, user)[:10])
     forms = []
     for name in names:
         if bound is not None and bound.spec.name == name:
@@ -680,10 +624,9 @@ def file_context(
     }
 
 
-@page_login_required
+@scoped(HAZARD_FILE, "view", argument="hazard", lookup="pk")
 @require_GET
-def hazard_detail(request: HttpRequest, pk: int) -> HttpResponse:
-    hazard = _visible(request, pk)
+def hazard_detail(request: HttpRequest, hazard: Hazard) -> HttpResponse:
     return render(request, "hazards/detail.html", file_context(request, hazard))
 
 
@@ -743,16 +686,18 @@ def _run_action(form: ActionForm, hazard: Hazard, user: Any) -> str:
     return _("Done: %(action)s.") % {"action": spec.label}
 
 
-@page_login_required
+@scoped(HAZARD_FILE, "view", argument="hazard", lookup="pk", queryset_argument="hazards")
 @require_POST
-def hazard_act(request: HttpRequest, pk: int, name: str) -> HttpResponse:
+def hazard_act(
+    request: HttpRequest, hazard: Hazard, hazards: QuerySet[Hazard], name: str
+) -> HttpResponse:
     """Post one action's form. With HTMX the main section of the file page is
     returned (422 with the form's errors, 409 on a conflict, 403 when not
     allowed); without JS, success redirects and failures render the page."""
     spec = ACTION_SPECS.get(name)
     if spec is None:
         raise Http404
-    hazard = _visible(request, pk)
+    pk = hazard.pk
     user: Any = request.user
     form = ActionForm(spec, hazard, user, request.POST, request.FILES)
     status, notice, error = 200, "", ""
@@ -773,16 +718,15 @@ def hazard_act(request: HttpRequest, pk: int, name: str) -> HttpResponse:
     if status == 200 and not is_htmx(request):
         messages.success(request, notice)
         return redirect("hazards:detail", pk=pk)
-    fresh = Hazard.objects.restrict(user, "view").filter(pk=pk).exists()
-    if not fresh:  # e.g. returned and re-dispatched away from this user
+    fresh = hazards.filter(pk=pk).first()
+    if fresh is None:  # e.g. returned and re-dispatched away from this user
         if is_htmx(request):
             response = HttpResponse(status=204)
             response["HX-Redirect"] = reverse("hazards:list")
             return response
         messages.info(request, notice or error)
         return redirect("hazards:list")
-    hazard = _visible(request, pk)
-    context = file_context(request, hazard, bound=bound, notice=notice, error=error)
+    context = file_context(request, fresh, bound=bound, notice=notice, error=error)
     if status == 422 and bound is not None and request.FILES:
         context["error"] = _("Please correct the errors below.")
     template = "hazards/_main.html" if is_htmx(request) else "hazards/detail.html"
@@ -799,15 +743,15 @@ def _report_context(form: ReportForm, **extra: Any) -> dict[str, Any]:
     }
 
 
-def _merge_report_into(request: HttpRequest, form: ReportForm, target_id: str) -> HttpResponse:
+def _merge_report_into(
+    request: HttpRequest, hazards: QuerySet[Hazard], form: ReportForm, target_id: str
+) -> HttpResponse:
     """A staff reporter's "merge into": this report becomes evidence on the open
     file (when the user may add evidence) and the user follows it."""
     user: Any = request.user
-    target = (
-        Hazard.objects.restrict(user, "view")
-        .filter(pk=int(target_id) if target_id.isdigit() else -1, status__in=OPEN_STATUSES)
-        .first()
-    )
+    target = hazards.filter(
+        pk=int(target_id) if target_id.isdigit() else -1, status__in=OPEN_STATUSES
+    ).first()
     if target is None:
         form.is_valid()
         form.add_error(None, _("That file is no longer open; report a new hazard instead."))
@@ -836,16 +780,16 @@ def _merge_report_into(request: HttpRequest, form: ReportForm, target_id: str) -
     return redirect("hazards:detail", pk=target.pk)
 
 
-@page_login_required
+@scoped(Hazard, "view", argument="hazards")
 @require_http_methods(["GET", "POST"])
-def hazard_new(request: HttpRequest) -> HttpResponse:
+def hazard_new(request: HttpRequest, hazards: QuerySet[Hazard]) -> HttpResponse:
     user: Any = request.user
     if request.method == "GET":
         return render(request, "hazards/new.html", _report_context(ReportForm()))
     form = ReportForm(request.POST, request.FILES)
     merge_into = request.POST.get("merge_into", "")
     if merge_into:
-        return _merge_report_into(request, form, merge_into)
+        return _merge_report_into(request, hazards, form, merge_into)
     if form.is_valid():
         data = form.cleaned_data
         try:
@@ -874,9 +818,7 @@ def hazard_new(request: HttpRequest) -> HttpResponse:
                     request,
                     _("This report still lacks: %(items)s.") % {"items": ", ".join(result.missing)},
                 )
-            visible = Hazard.objects.restrict(user, "view").filter(
-                pk__in=[h.pk for h in result.duplicates]
-            )
+            visible = hazards.filter(pk__in=[h.pk for h in result.duplicates])
             codes = [h.code for h in visible]
             if codes:
                 messages.warning(
@@ -887,6 +829,7 @@ def hazard_new(request: HttpRequest) -> HttpResponse:
     return render(request, "hazards/new.html", _report_context(form), status=422)
 
 
+@unscoped("hazard categories are the same for everyone")
 @page_login_required
 @require_GET
 def category_options(request: HttpRequest) -> HttpResponse:
@@ -903,9 +846,9 @@ def category_options(request: HttpRequest) -> HttpResponse:
     )
 
 
-@page_login_required
+@scoped(Hazard, "view", argument="hazards")
 @require_GET
-def duplicate_check(request: HttpRequest) -> HttpResponse:
+def duplicate_check(request: HttpRequest, hazards: QuerySet[Hazard]) -> HttpResponse:
     """HTMX: open hazards of the chosen subclass near the chosen point, in scope."""
     code = request.GET.get("category", "")
     category = Category.objects.filter(code=code, parent__isnull=False).first()
@@ -916,9 +859,7 @@ def duplicate_check(request: HttpRequest) -> HttpResponse:
     rows: list[dict[str, Any]] = []
     if category is not None and lat is not None and lng is not None:
         since = timezone.now() - timedelta(days=category.duplicate_window_days)
-        queryset = Hazard.objects.restrict(request.user, "view").filter(
-            category=category, reported_at__gte=since
-        )
+        queryset = hazards.filter(category=category, reported_at__gte=since)
         for hazard, distance in nearby_open(
             lat, lng, category.duplicate_radius_m, queryset, limit=10
         ):

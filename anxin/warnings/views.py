@@ -6,65 +6,50 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db.models import Count
-from django.http import Http404, HttpRequest, HttpResponse
-from django.shortcuts import redirect, render
+from django.db.models import Count, QuerySet
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_GET, require_POST
 
 from anxin.core.errors import Conflict
+from anxin.core.pages import is_htmx, scoped
 from anxin.warnings import actions
 from anxin.warnings.choices import WarningLevel, WarningStatus
-from anxin.warnings.models import RiskWarning, SpecialGovernanceTask
+from anxin.warnings.models import RiskWarning
 from anxin.warnings.rules import department_label
-from anxin.warnings.selectors import timeline, visible_hazards
+from anxin.warnings.selectors import (
+    governance_task,
+    may_change_warning,
+    timeline,
+    visible_hazards,
+)
 
-LOGIN_URL = "login"
 PAGE_SIZE = 100
 
-
-def _is_htmx(request: HttpRequest) -> bool:
-    return request.headers.get("HX-Request") == "true"
-
-
-def _visible(request: HttpRequest, pk: int) -> RiskWarning:
-    warning = (
-        RiskWarning.objects.restrict(request.user, "view")
-        .select_related("area", "rule", "acknowledged_by", "resolved_by")
-        .filter(pk=pk)
-        .first()
-    )
-    if warning is None:
-        raise Http404
-    return warning
+# A warning as its page shows it.
+WARNING_PAGE = RiskWarning.objects.select_related("area", "rule", "acknowledged_by", "resolved_by")
 
 
 def _context(request: HttpRequest, warning: RiskWarning, **extra: Any) -> dict[str, Any]:
     user: Any = request.user
-    may_change = RiskWarning.objects.restrict(user, "change").filter(
-        pk=warning.pk
-    ).exists() and actions.may_handle(warning, user)
+    may_change = may_change_warning(warning, user) and actions.may_handle(warning, user)
     return {
         "warning": warning,
         "events": timeline(warning),
         "hazards": visible_hazards(warning, user),
         "departments": [department_label(k) for k in warning.proposed_departments],
-        "task": SpecialGovernanceTask.objects.filter(warning=warning).first(),
+        "task": governance_task(warning),
         "may_acknowledge": may_change and warning.status == WarningStatus.RAISED,
         "may_resolve": may_change and warning.status != WarningStatus.RESOLVED,
         **extra,
     }
 
 
-@login_required(login_url=LOGIN_URL)
+@scoped(RiskWarning.objects.select_related("area"), "view", argument="warnings")
 @require_GET
-def warning_list(request: HttpRequest) -> HttpResponse:
-    queryset = (
-        RiskWarning.objects.restrict(request.user, "view")
-        .select_related("area")
-        .annotate(hazard_count=Count("links", distinct=True))
-    )
+def warning_list(request: HttpRequest, warnings: QuerySet[RiskWarning]) -> HttpResponse:
+    queryset = warnings.annotate(hazard_count=Count("links", distinct=True))
     status = request.GET.get("status", "open")
     if status == "open":
         queryset = queryset.exclude(status=WarningStatus.RESOLVED)
@@ -86,15 +71,15 @@ def warning_list(request: HttpRequest) -> HttpResponse:
     )
 
 
-@login_required(login_url=LOGIN_URL)
+@scoped(WARNING_PAGE, "view", argument="warning", lookup="pk")
 @require_GET
-def warning_detail(request: HttpRequest, pk: int) -> HttpResponse:
-    warning = _visible(request, pk)
+def warning_detail(request: HttpRequest, warning: RiskWarning) -> HttpResponse:
     return render(request, "warnings/detail.html", _context(request, warning))
 
 
-def _act(request: HttpRequest, pk: int, do: Any) -> HttpResponse:
-    warning = _visible(request, pk)
+def _act(
+    request: HttpRequest, warning: RiskWarning, warnings: QuerySet[RiskWarning], do: Any
+) -> HttpResponse:
     error = ""
     try:
         do(warning)
@@ -102,8 +87,8 @@ def _act(request: HttpRequest, pk: int, do: Any) -> HttpResponse:
         error = " ".join(str(m) for msgs in exc.message_dict.values() for m in msgs)
     except (PermissionDenied, Conflict) as exc:
         error = str(exc)
-    warning = _visible(request, pk)
-    if _is_htmx(request):
+    warning = get_object_or_404(warnings, pk=warning.pk)
+    if is_htmx(request):
         status = 400 if error else 200
         return render(
             request, "warnings/_state.html", _context(request, warning, error=error), status=status
@@ -112,18 +97,24 @@ def _act(request: HttpRequest, pk: int, do: Any) -> HttpResponse:
         return render(
             request, "warnings/detail.html", _context(request, warning, error=error), status=400
         )
-    return redirect("warnings:detail", pk=pk)
+    return redirect("warnings:detail", pk=warning.pk)
 
 
-@login_required(login_url=LOGIN_URL)
+@scoped(WARNING_PAGE, "view", argument="warning", lookup="pk", queryset_argument="warnings")
 @require_POST
-def warning_acknowledge(request: HttpRequest, pk: int) -> HttpResponse:
+def warning_acknowledge(
+    request: HttpRequest, warning: RiskWarning, warnings: QuerySet[RiskWarning]
+) -> HttpResponse:
     user: Any = request.user
-    return _act(request, pk, lambda w: actions.acknowledge(w, user, request.POST.get("note", "")))
+    note = request.POST.get("note", "")
+    return _act(request, warning, warnings, lambda w: actions.acknowledge(w, user, note))
 
 
-@login_required(login_url=LOGIN_URL)
+@scoped(WARNING_PAGE, "view", argument="warning", lookup="pk", queryset_argument="warnings")
 @require_POST
-def warning_resolve(request: HttpRequest, pk: int) -> HttpResponse:
+def warning_resolve(
+    request: HttpRequest, warning: RiskWarning, warnings: QuerySet[RiskWarning]
+) -> HttpResponse:
     user: Any = request.user
-    return _act(request, pk, lambda w: actions.resolve(w, user, request.POST.get("note", "")))
+    note = request.POST.get("note", "")
+    return _act(request, warning, warnings, lambda w: actions.resolve(w, user, note))

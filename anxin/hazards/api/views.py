@@ -30,7 +30,7 @@ from anxin.hazards.api.serializers import (
 )
 from anxin.hazards.choices import Phase, RiskColour, SourceChannel, Status
 from anxin.hazards.models import Attachment, Hazard
-from anxin.hazards.selectors import timeline
+from anxin.hazards.selectors import timeline, visible_duplicates
 from anxin.hazards.workflow import TRANSITIONS
 
 TRANSITION_PATTERN = "|".join(TRANSITIONS)
@@ -183,11 +183,8 @@ class HazardViewSet(
     @extend_schema(responses=HazardListSerializer(many=True))
     @action(detail=True, methods=["get"])
     def duplicates(self, request: Request, pk: str | None = None) -> Response:
-        from anxin.hazards.selectors import duplicate_candidates
-
         hazard = self.get_object()
-        ids = [h.pk for h in duplicate_candidates(hazard)]
-        visible = Hazard.objects.restrict(request.user, "view").filter(pk__in=ids)
+        visible = visible_duplicates(hazard, request.user)
         return Response(HazardListSerializer(visible, many=True, context={"request": request}).data)
 
     @extend_schema(
