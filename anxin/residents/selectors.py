@@ -14,7 +14,7 @@ from django.utils.dateparse import parse_datetime
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
-from anxin.accounts.choices import Role
+from anxin.accounts.choices import role_label
 from anxin.areas.choices import Level
 from anxin.areas.models import Area
 from anxin.areas.spatial import resolve_point
@@ -245,12 +245,6 @@ REASON_ACTIONS = frozenset({"reject", "fail_recheck"})
 HIDDEN_KINDS = frozenset({EventKind.COMMENT})
 
 
-def role_label(code: str) -> str:
-    if code in Role.values:
-        return str(Role(code).label)
-    return str({"system": _("System"), "superuser": _("Administrator")}.get(code, _("Staff")))
-
-
 def resident_timeline(hazard: Hazard, viewer: Any) -> list[dict[str, Any]]:
     """The hazard's non-internal events in words for residents: who acted is
     shown by role only (never a name or a phone number); the organisation a
@@ -302,7 +296,7 @@ def resident_timeline(hazard: Hazard, viewer: Any) -> list[dict[str, Any]]:
                 "kind": event.kind,
                 "action": event.action,
                 "title": title,
-                "who": _("You") if mine else role_label(event.actor_role),
+                "who": _("You") if mine else role_label(event.actor_role, _("Staff")),
                 "at": event.created_at,
                 "details": details,
                 "reason": reason,

@@ -15,6 +15,7 @@ from rest_framework.response import Response
 from rest_framework.serializers import BaseSerializer
 
 from anxin.accounts.api.personal import PersonalDataAuditMixin
+from anxin.accounts.selectors import is_staff_viewer
 from anxin.areas.models import Area
 from anxin.core.api.pagination import StableCursorPagination
 from anxin.core.api.views import RestrictedViewSetMixin
@@ -175,8 +176,7 @@ class HazardViewSet(
     @action(detail=True, methods=["get"])
     def timeline(self, request: Request, pk: str | None = None) -> Response:
         hazard = self.get_object()
-        staff = request.user.is_superuser or not request.user.is_resident  # type: ignore[union-attr]
-        events = timeline(hazard, include_internal=staff)
+        events = timeline(hazard, include_internal=is_staff_viewer(request.user))
         context = self.get_serializer_context()
         return Response(EventSerializer(events, many=True, context=context).data)
 

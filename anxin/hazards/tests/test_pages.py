@@ -215,9 +215,9 @@ def test_sorting_by_colour_and_deadline_with_a_stable_tiebreak(personas: Any) ->
 
 @pytest.mark.parametrize("sort", ["-reported_at", "reported_at", "-colour", "deadline", "status"])
 def test_keyset_pages_walk_forward_and_back(personas: Any, monkeypatch: Any, sort: str) -> None:
-    from anxin.hazards import views
+    from anxin.hazards.views import list_page
 
-    monkeypatch.setattr(views, "PAGE_SIZE", 2)
+    monkeypatch.setattr(list_page, "PAGE_SIZE", 2)
     made = [
         report(personas.grid_worker, risk_colour=c)
         for c in ["blue", "red", "yellow", "yellow", "orange"]
