@@ -5,7 +5,8 @@ from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 from rest_framework.authtoken.views import obtain_auth_token
 
-from anxin.core.views import healthz, home
+from anxin.accounts.views import home
+from anxin.core.views import healthz
 
 # Django tries these in order: the REST API (the phones' reports, the busiest
 # path) comes first, right after the benchmark floor (empty unless enabled).

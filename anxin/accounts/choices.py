@@ -6,6 +6,8 @@ scoping code in ``anxin.core.scoping`` reads it.
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
@@ -92,3 +94,15 @@ def requires_organisation(role: str) -> bool:
 
 def role_allows(role: str, action: str) -> bool:
     return action in ROLE_POLICY[role][3]
+
+
+def role_label(code: str, unknown: Any = None) -> str:
+    """The name of the role an event was recorded under: "System" and
+    "Administrator" for the system and a superuser, ``unknown`` (by default
+    the code itself) for anything else."""
+    if code in Role.values:
+        return str(Role(code).label)
+    named = {"system": _("System"), "superuser": _("Administrator")}
+    if code in named:
+        return str(named[code])
+    return str(code if unknown is None else unknown)

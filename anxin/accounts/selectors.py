@@ -66,6 +66,22 @@ def is_locked_out(login: str) -> bool:
     return failures >= settings.LOGIN_LOCKOUT_FAILURES
 
 
+def roles_of(user: Any) -> set[str]:
+    """The roles of a user's active memberships (``User.roles``); none for an
+    anonymous visitor or no user at all (background work)."""
+    if user is None or not user.is_authenticated:
+        return set()
+    return user.roles  # type: ignore[no-any-return]
+
+
+def is_staff_viewer(user: Any) -> bool:
+    """A logged-in user who sees hazard files as staff do (the internal timeline,
+    responsible people): a superuser or anyone with a role other than resident."""
+    return bool(
+        user is not None and user.is_authenticated and (user.is_superuser or not user.is_resident)
+    )
+
+
 def is_resident_only(user: Any) -> bool:
     """A logged-in user with no staff role (residents, and people with no role at
     all): they use the residents' phone app (/m/), not the workbench."""

@@ -8,13 +8,18 @@ from django.conf import settings
 from django.contrib.auth.forms import AuthenticationForm
 from django.contrib.auth.views import LoginView, LogoutView
 from django.core.exceptions import ValidationError
+from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import render
+from django.http.response import HttpResponseBase
+from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
 from anxin.accounts.choices import Role
-from anxin.accounts.selectors import is_resident_only
+from anxin.accounts.selectors import is_resident_only, is_staff_viewer
+from anxin.core.pages import scoped, unscoped
+from anxin.hazards.models import Hazard
+from anxin.hazards.selectors import queue_counts
 
 
 class WorkbenchLoginForm(AuthenticationForm):
@@ -38,6 +43,7 @@ class WorkbenchLoginForm(AuthenticationForm):
 
 
 class WorkbenchLoginView(LoginView):
+    unscoped_reason = "logging in reads only the user's own account"
     template_name = "accounts/login.html"
     form_class = WorkbenchLoginForm
     redirect_authenticated_user = True
@@ -51,17 +57,13 @@ class WorkbenchLoginView(LoginView):
 
 
 class WorkbenchLogoutView(LogoutView):
+    unscoped_reason = "logging out reads nothing"
     next_page = "login"
 
 
-def role_home(request: HttpRequest) -> HttpResponse:
+@scoped(Hazard, "view", argument="hazards")
+def role_home(request: HttpRequest, hazards: QuerySet[Hazard]) -> HttpResponse:
     """The user's to-do queues with counts, each a link to the filtered list."""
-    from anxin.hazards.views import queue_counts
-
-    if not request.user.is_authenticated:
-        from django.contrib.auth.views import redirect_to_login
-
-        return redirect_to_login(request.get_full_path(), "login")
     user: Any = request.user
     memberships = user.active_memberships()
     places = [
@@ -72,9 +74,24 @@ def role_home(request: HttpRequest) -> HttpResponse:
         }
         for m in memberships
     ]
-    staff = user.is_superuser or not user.is_resident
+    list_url = reverse("hazards:list")
+    queues = [
+        {"name": q.name, "label": q.label, "count": count, "url": f"{list_url}?queue={q.name}"}
+        for q, count in queue_counts(hazards, user)
+    ]
     return render(
         request,
         "accounts/home.html",
-        {"queues": queue_counts(user), "places": places, "staff": staff},
+        {"queues": queues, "places": places, "staff": is_staff_viewer(user)},
     )
+
+
+@unscoped("the landing page; a logged-in user's queues are role_home's")
+def home(request: HttpRequest) -> HttpResponseBase:
+    """The role home (to-do queues) when logged in; otherwise the landing page.
+    Residents have their phone app (/m/) instead."""
+    if request.user.is_authenticated:
+        if is_resident_only(request.user):
+            return redirect("residents:home")
+        return role_home(request)
+    return render(request, "accounts/landing.html")

@@ -5,14 +5,15 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.contrib.auth.decorators import login_required
+from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import get_object_or_404, render
+from django.shortcuts import render
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 
 from anxin.areas.models import Area
+from anxin.core.pages import scoped
 from anxin.hazards.choices import OPEN_STATUSES
 from anxin.maps import selectors
 from anxin.maps.selectors import NodeCounts
@@ -28,10 +29,10 @@ def _percent(rate: float | None) -> str:
     return "—" if rate is None else f"{rate * 100:.1f}%"
 
 
-@login_required
+@scoped(Area, "view", argument="areas")
 @require_GET
-def org_tree(request: HttpRequest) -> HttpResponse:
-    nodes = selectors.visible_tree(request.user)
+def org_tree(request: HttpRequest, areas: QuerySet[Area]) -> HttpResponse:
+    nodes = selectors.visible_tree(areas)
     counts = selectors.tree_counts(request.user, nodes)
     top_depth = min((node.depth for node in nodes), default=0)
     rows = [
@@ -45,16 +46,20 @@ def org_tree(request: HttpRequest) -> HttpResponse:
     return render(request, "areas/tree.html", {"rows": rows})
 
 
-@login_required
+@scoped(
+    Area.objects.select_related("parent"),
+    "view",
+    argument="node",
+    lookup="code",
+    queryset_argument="areas",
+)
 @require_GET
-def org_node(request: HttpRequest, code: str) -> HttpResponse:
-    visible = Area.objects.restrict(request.user, "view")
-    node = get_object_or_404(visible.select_related("parent"), code=code)
+def org_node(request: HttpRequest, node: Area, areas: QuerySet[Area]) -> HttpResponse:
     now = timezone.now()
     summary = selectors.node_summary(request.user, node, now)
     ancestors = list(node.ancestors())
     visible_ancestor_ids = set(
-        visible.filter(pk__in=[a.pk for a in ancestors]).values_list("pk", flat=True)
+        areas.filter(pk__in=[a.pk for a in ancestors]).values_list("pk", flat=True)
     )
     open_hazards = list(
         selectors.node_hazards(request.user, node)

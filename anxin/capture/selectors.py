@@ -211,6 +211,12 @@ def nearby_reports(
     ]
 
 
+def is_replay(idempotency_key: str) -> bool:
+    """Whether a report with this Idempotency-Key was filed already (sending it
+    again answers with that report and uses no quota)."""
+    return Hazard.objects.filter(idempotency_key=idempotency_key).exists()
+
+
 def subclass(code: str) -> Category | None:
     """The active subclass with this code, or None (main classes are not reportable)."""
     category = reportable_category(code)

@@ -38,6 +38,7 @@ from anxin.capture.forms import (
     PointForm,
     form_errors,
 )
+from anxin.core.pages import unscoped
 from anxin.core.process_cache import ProcessCache
 from anxin.hazards import actions
 from anxin.hazards.attachments import IMAGE_FORMATS
@@ -101,6 +102,7 @@ def _point(form: PointForm) -> tuple[float, float]:
 
 
 # --- the page --------------------------------------------------------------------------
+@unscoped("the report page: categories and the outline of the area, the same for everyone")
 @require_GET
 @ensure_csrf_cookie
 def report(request: HttpRequest) -> HttpResponse:
@@ -218,6 +220,7 @@ def _page_text() -> dict[str, Any]:
 
 
 # --- JSON helpers of the page ---------------------------------------------------------------
+@unscoped("a CSRF token and whose queue this session sends")
 @require_GET
 @never_cache
 def session(request: HttpRequest) -> JsonResponse:
@@ -227,6 +230,7 @@ def session(request: HttpRequest) -> JsonResponse:
     return _json({"token": get_token(request), "owner": _owner(request.user)})
 
 
+@unscoped("the names of the areas at a point and its locality's policy, public to reporters")
 @require_GET
 def where(request: HttpRequest) -> JsonResponse:
     """The area names of a point and whether its locality takes anonymous reports."""
@@ -236,6 +240,10 @@ def where(request: HttpRequest) -> JsonResponse:
     return _json(selectors.where(*_point(form)))
 
 
+@unscoped(
+    "offers open reports near the reporter to follow, beyond the user's scope "
+    "(public-safe fields only): the one exception the page walk allows"
+)
 @require_GET
 def nearby(request: HttpRequest) -> JsonResponse:
     """Open hazards of this subclass within its duplicate radius and window:
@@ -258,6 +266,7 @@ def nearby(request: HttpRequest) -> JsonResponse:
     )
 
 
+@unscoped("writes only: follows a hazard through hazards.actions.follow")
 @require_POST
 def follow(request: HttpRequest) -> JsonResponse:
     """Follow the open hazard someone else reported instead of reporting it again."""
@@ -281,6 +290,7 @@ def follow(request: HttpRequest) -> JsonResponse:
     )
 
 
+@unscoped("writes only: a report without an account, through hazards.actions.report_hazard")
 @require_POST
 def submit(request: HttpRequest) -> JsonResponse:
     """A report by someone without an account, where the locality allows it.
@@ -319,7 +329,7 @@ def submit(request: HttpRequest) -> JsonResponse:
     if (
         reporter is None
         and not capture_actions.anonymous_quota_left(address)
-        and not (key and Hazard.objects.filter(idempotency_key=key).exists())  # a replay
+        and not (key and selectors.is_replay(key))
     ):
         # 429: the phone keeps the report queued and sends it again later.
         return _json(
@@ -402,6 +412,7 @@ def _content_version() -> str:
 content_version: ProcessCache[str] = ProcessCache(_content_version, ttl=30.0)
 
 
+@unscoped("the service worker script")
 @require_GET
 def service_worker(request: HttpRequest) -> HttpResponse:
     """The worker: precaches the app shell, serves /m/ pages network-first and
@@ -431,6 +442,7 @@ def service_worker(request: HttpRequest) -> HttpResponse:
     return response
 
 
+@unscoped("the web app manifest")
 @require_GET
 def manifest(request: HttpRequest) -> JsonResponse:
     scope = reverse("capture:report").rsplit("report/", 1)[0]

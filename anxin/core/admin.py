@@ -89,3 +89,18 @@ class RestrictedAdminMixin:
         if "queryset" not in kwargs and getattr(related, "scope_rules", None) is not None:
             kwargs["queryset"] = restricted_queryset(related, request, self.scope_view_action)
         return super().formfield_for_manytomany(db_field, request, **kwargs)  # type: ignore[misc,no-any-return]
+
+
+class RestrictedInlineMixin:
+    """Scope an inline to the rows the signed-in user may see (its parent is
+    restricted by ``RestrictedAdminMixin``; its own rows may reach further)."""
+
+    scope_view_action: str = Action.VIEW
+    model: type[models.Model]
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet[Any]:
+        queryset: QuerySet[Any] = super().get_queryset(request)  # type: ignore[misc]
+        if getattr(request.user, "is_superuser", False):
+            return queryset
+        allowed = restricted_queryset(self.model, request, self.scope_view_action)
+        return queryset.filter(pk__in=allowed.values("pk"))

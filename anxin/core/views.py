@@ -1,14 +1,14 @@
 from __future__ import annotations
 
-from django.http import HttpRequest, HttpResponse, JsonResponse
-from django.shortcuts import redirect, render
+from django.http import HttpRequest, JsonResponse
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
-from anxin.accounts.selectors import is_resident_only
+from anxin.core.pages import unscoped
 from anxin.core.selectors import broker_state, database_state
 
 
+@unscoped("the service's own health, no rows of anyone")
 @never_cache
 @require_GET
 def healthz(request: HttpRequest) -> JsonResponse:
@@ -24,15 +24,3 @@ def healthz(request: HttpRequest) -> JsonResponse:
         {"status": status, "database": database, "broker": broker},
         status=200 if database["ok"] else 503,
     )
-
-
-def home(request: HttpRequest) -> HttpResponse:
-    """The role home (to-do queues) when logged in; otherwise the landing page.
-    Residents have their phone app (/m/) instead."""
-    if request.user.is_authenticated:
-        if is_resident_only(request.user):
-            return redirect("residents:home")
-        from anxin.accounts.views import role_home
-
-        return role_home(request)
-    return render(request, "core/home.html")

@@ -287,6 +287,26 @@ def issued_to(response: EmergencyResponse) -> list[dict[str, Any]]:
     return sorted(out.values(), key=lambda e: e["name"])
 
 
+# --- areas and teams -----------------------------------------------------------------------------
+def areas_where(user: Any, check: Any, levels: tuple[str, ...]) -> list[Area]:
+    """Areas of ``levels`` the user may see and ``check(user, area)`` allows."""
+    areas = Area.objects.restrict(user, "view").filter(level__in=levels).order_by("path")[:2000]
+    return [a for a in areas if check(user, a)]
+
+
+def areas_below(user: Any, area: Area, levels: tuple[str, ...]) -> list[Area]:
+    return list(
+        Area.objects.restrict(user, "view")
+        .filter(path__startswith=area.path, level__in=levels)
+        .exclude(pk=area.pk)
+        .order_by("path")[:200]
+    )
+
+
+def teams(user: Any) -> QuerySet[EmergencyTeam]:
+    return EmergencyTeam.objects.restrict(user, "view").select_related("area")
+
+
 # --- plans and responses -----------------------------------------------------------------------
 def plans(user: Any) -> QuerySet[EmergencyPlan]:
     return (
@@ -332,6 +352,11 @@ def open_tasks_for(user: Any) -> list[ResponseTask]:
         .order_by("due_at", "pk")
     )
     return [t for t in tasks if may_check_off(user, t)]
+
+
+def review_of(response: EmergencyResponse) -> ResponseReview | None:
+    """The review of a response the viewer has (a response's review is seen with it)."""
+    return ResponseReview.objects.filter(response=response).first()
 
 
 def reviews(user: Any) -> QuerySet[ResponseReview]:

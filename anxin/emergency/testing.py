@@ -30,13 +30,15 @@ FLOOD_STEPS = [
 
 
 class Readiness:
-    def __init__(self, tree: Any, personas: Any) -> None:
+    """``mark`` goes into every name and title (the leak walks look for it)."""
+
+    def __init__(self, tree: Any, personas: Any, mark: str = "") -> None:
         self.tree = tree
         self.people = personas
         ensure_default_rules(tree.district)
         # the yard lies 100 m east of building 1 of grid A1a (120.005–120.01, 30.01–30.02)
         self.yard = Place.objects.create(
-            name="保俶低洼院落",
+            name=f"{mark}保俶低洼院落",
             kind=PlaceKind.LOW_LYING_YARD,
             area=tree.grid_a1a,
             geometry={"type": "Point", "coordinates": [120.0085 + tree.shift, 30.015]},
@@ -47,7 +49,7 @@ class Readiness:
             personas.street_admin,
             {
                 "area": tree.community_a1.code,
-                "name": "保俶社区应急物资仓库",
+                "name": f"{mark}保俶社区应急物资仓库",
                 "lat": 30.016,
                 "lng": 120.006 + tree.shift,
             },
@@ -57,7 +59,7 @@ class Readiness:
             {
                 "store": self.store.pk,
                 "kind": "sandbag",
-                "name": "沙袋",
+                "name": f"{mark}沙袋",
                 "unit": "袋",
                 "quantity": 100,
                 "minimum_stock": 30,
@@ -68,7 +70,7 @@ class Readiness:
             {
                 "store": self.store.pk,
                 "kind": "pump",
-                "name": "排水泵",
+                "name": f"{mark}排水泵",
                 "unit": "台",
                 "quantity": 4,
                 "minimum_stock": 2,
@@ -78,7 +80,7 @@ class Readiness:
             personas.street_admin,
             {
                 "area": tree.street_a.code,
-                "name": "北山街道防汛抢险队",
+                "name": f"{mark}北山街道防汛抢险队",
                 "kind": "flood_control",
                 "members": 12,
             },
@@ -89,8 +91,8 @@ class Readiness:
                 "area": tree.street_a.code,
                 "hazard_class": "flood",
                 "level": "red",
-                "title": "北山街道防汛应急预案",
-                "summary": "暴雨、台风期间低洼院落防汛。",
+                "title": f"{mark}北山街道防汛应急预案",
+                "summary": f"{mark}暴雨、台风期间低洼院落防汛。",
                 "steps": FLOOD_STEPS,
                 "supplies": [
                     {"item": self.sandbags.pk, "quantity": 40},
@@ -102,7 +104,7 @@ class Readiness:
         )
 
 
-def populate(tree: Any, people: Any) -> Readiness:
+def populate(tree: Any, people: Any, mark: str = "") -> Readiness:
     """Rows of every emergency kind in one district, for the leak walks: stores
     and movements, a team, a plan, a response proposed by a CAP weather alert,
     started, supplied and ended (with its review), a task, a drill, a training
@@ -115,12 +117,12 @@ def populate(tree: Any, people: Any) -> Readiness:
     from anxin.emergency.models import EmergencyResponse
     from anxin.emergency.samples import weather_cap
 
-    ready = Readiness(tree, people)
+    ready = Readiness(tree, people, mark)
     result = weather.import_cap(
         weather_cap(
             identifier=f"leak-{tree.district.code}",
             area_code=tree.district.code,
-            area_name=tree.district.name,
+            area_name=f"{mark}{tree.district.name}",
         ),
         user=people.district_admin,
     )
@@ -131,19 +133,21 @@ def populate(tree: Any, people: Any) -> Readiness:
     responses.start_response(people.street_admin, response.pk, "II")
     supplies.issue(people.street_admin, ready.sandbags.pk, 5, response.pk)
     responses.add_task(
-        people.street_admin, response.pk, {"title": "巡查", "assignee": people.grid_worker.pk}
+        people.street_admin,
+        response.pk,
+        {"title": f"{mark}巡查", "assignee": people.grid_worker.pk},
     )
-    responses.change_stage(people.street_admin, response.pk, "end", "结束")
+    responses.change_stage(people.street_admin, response.pk, "end", f"{mark}结束")
     today = timezone.localdate()
     readiness.plan_drill(
         people.street_admin,
-        {"area": tree.street_a.code, "title": "防汛演练", "scheduled_on": today.isoformat()},
+        {"area": tree.street_a.code, "title": f"{mark}防汛演练", "scheduled_on": today.isoformat()},
     )
     readiness.record_training(
         people.street_admin,
         {
             "area": tree.street_a.code,
-            "title": "应急培训",
+            "title": f"{mark}应急培训",
             "held_on": today.isoformat(),
             "attendees": [people.grid_worker.pk],
         },
@@ -152,7 +156,7 @@ def populate(tree: Any, people: Any) -> Readiness:
         people.street_admin,
         {
             "area": tree.street_a.code,
-            "title": "安全咨询日",
+            "title": f"{mark}安全咨询日",
             "kind": "consultation",
             "starts_at": (timezone.now() + timedelta(days=1)).isoformat(),
         },

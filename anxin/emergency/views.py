@@ -12,12 +12,12 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import date
+from functools import wraps
 from typing import Any
 
 from django.contrib import messages
-from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db.models import Model
+from django.db.models import QuerySet
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
@@ -27,6 +27,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from anxin.accounts.choices import Role
 from anxin.areas.models import Area
 from anxin.core.errors import Conflict
+from anxin.core.pages import scoped
 from anxin.emergency import policy, selectors, workflow
 from anxin.emergency.actions import plans as plan_actions
 from anxin.emergency.actions import readiness, responses, reviews, supplies, weather
@@ -47,36 +48,52 @@ from anxin.emergency.models import (
     Drill,
     EmergencyPlan,
     EmergencyResponse,
-    EmergencyTeam,
-    ResponseReview,
     ResponseTask,
+    SafetyActivity,
     SupplyItem,
+    TrainingRecord,
     WeatherAlert,
 )
 
-LOGIN_URL = "login"
 PLAN_STEP_ROWS = 8
 PLAN_SUPPLY_ROWS = 5
 
 
-def page(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
-    """A staff page: logged in, with a staff role (residents get 404)."""
+# What the pages read, restricted on every request (``anxin.core.pages.scoped``).
+SUPPLIES = SupplyItem.objects.select_related("store", "store__area")
+PLANS = EmergencyPlan.objects.select_related("area", "current_version", "created_by")
+RESPONSES = EmergencyResponse.objects.select_related(
+    "area", "plan", "plan_version", "warning", "started_by"
+)
+TASKS = ResponseTask.objects.select_related("response", "response__area", "team")
+DRILLS = Drill.objects.select_related("area", "plan")
+TRAININGS = TrainingRecord.objects.select_related("area")
+ACTIVITIES = SafetyActivity.objects.select_related("area")
+ALERTS = WeatherAlert.objects.select_related("area", "flood_warning", "imported_by")
+AREAS = Area.objects.all()
 
-    @login_required(login_url=LOGIN_URL)
-    def wrapped(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
-        if not selectors.may_see_emergency(request.user):
-            raise Http404
-        return view(request, *args, **kwargs)
 
-    wrapped.__name__ = view.__name__
-    wrapped.__doc__ = view.__doc__
-    return wrapped
+def page(
+    source: QuerySet[Any], *, argument: str, lookup: str | None = None
+) -> Callable[[Callable[..., HttpResponse]], Callable[..., HttpResponse]]:
+    """A staff page (residents get 404) that receives the rows of ``source`` the
+    user may see, or with ``lookup`` the one row the URL names (else 404)."""
+
+    def decorate(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
+        @wraps(view)
+        def staff_only(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+            if not selectors.may_see_emergency(request.user):
+                raise Http404
+            return view(request, *args, **kwargs)
+
+        return scoped(source, "view", argument=argument, lookup=lookup)(staff_only)  # type: ignore[return-value]
+
+    return decorate
 
 
-def _one(model: type[Model], request: HttpRequest, pk: int, *related: str) -> Any:
-    """A row the user may see, or 404."""
-    manager: Any = model._default_manager
-    found = manager.restrict(request.user, "view").select_related(*related).filter(pk=pk).first()
+def _one(source: QuerySet[Any], request: HttpRequest, pk: int) -> Any:
+    """A row of ``source`` the user may see (read again after a change), or 404."""
+    found = source.restrict(request.user, "view").filter(pk=pk).first()  # type: ignore[attr-defined]
     if found is None:
         raise Http404
     return found
@@ -127,14 +144,13 @@ def _user(request: HttpRequest) -> Any:
 def _manageable_areas(
     user: Any, check: Callable[[Any, Area], bool], levels: tuple[str, ...]
 ) -> list[Area]:
-    areas = Area.objects.restrict(user, "view").filter(level__in=levels).order_by("path")[:2000]
-    return [a for a in areas if check(user, a)]
+    return selectors.areas_where(user, check, levels)
 
 
 # --- overview ----------------------------------------------------------------------------------
-@page
+@page(RESPONSES, argument="responses")
 @require_GET
-def index(request: HttpRequest) -> HttpResponse:
+def index(request: HttpRequest, responses: QuerySet[Any]) -> HttpResponse:
     user = _user(request)
     board = selectors.resources_board(user)
     return render(
@@ -178,15 +194,15 @@ def _supplies_page(
     )
 
 
-@page
+@page(SUPPLIES, argument="items")
 @require_GET
-def supply_board(request: HttpRequest) -> HttpResponse:
+def supply_board(request: HttpRequest, items: QuerySet[Any]) -> HttpResponse:
     return _supplies_page(request)
 
 
-@page
+@page(SUPPLIES, argument="items")
 @require_POST
-def store_new(request: HttpRequest) -> HttpResponse:
+def store_new(request: HttpRequest, items: QuerySet[Any]) -> HttpResponse:
     return _attempt(
         request,
         lambda: supplies.create_store(_user(request), _post(request)),
@@ -199,9 +215,9 @@ def store_new(request: HttpRequest) -> HttpResponse:
     )
 
 
-@page
+@page(SUPPLIES, argument="items")
 @require_POST
-def supply_new(request: HttpRequest) -> HttpResponse:
+def supply_new(request: HttpRequest, items: QuerySet[Any]) -> HttpResponse:
     return _attempt(
         request,
         lambda: supplies.add_supply(_user(request), _post(request)),
@@ -212,9 +228,9 @@ def supply_new(request: HttpRequest) -> HttpResponse:
     )
 
 
-@page
+@page(SUPPLIES, argument="items")
 @require_POST
-def team_new(request: HttpRequest) -> HttpResponse:
+def team_new(request: HttpRequest, items: QuerySet[Any]) -> HttpResponse:
     return _attempt(
         request,
         lambda: plan_actions.save_team(_user(request), _post(request)),
@@ -236,7 +252,7 @@ def _supply_page(
     request: HttpRequest, pk: int, errors: dict[str, list[str]] | None = None, status: int = 200
 ) -> HttpResponse:
     user = _user(request)
-    item = _one(SupplyItem, request, pk, "store", "store__area")
+    item = _one(SUPPLIES, request, pk)
     return render(
         request,
         "emergency/supply.html",
@@ -253,9 +269,10 @@ def _supply_page(
     )
 
 
-@page
+@page(SUPPLIES, argument="item", lookup="pk")
 @require_GET
-def supply_detail(request: HttpRequest, pk: int) -> HttpResponse:
+def supply_detail(request: HttpRequest, item: Any) -> HttpResponse:
+    pk = item.pk
     return _supply_page(request, pk)
 
 
@@ -287,13 +304,13 @@ def _response_id(data: dict[str, Any]) -> Any:
         ) from None
 
 
-@page
+@page(SUPPLIES, argument="item", lookup="pk")
 @require_POST
-def supply_move(request: HttpRequest, pk: int, what: str) -> HttpResponse:
+def supply_move(request: HttpRequest, item: Any, what: str) -> HttpResponse:
+    pk = item.pk
     move = SUPPLY_MOVES.get(what)
     if move is None:
         raise Http404
-    _one(SupplyItem, request, pk)
     return _attempt(
         request,
         lambda: move(_user(request), pk, _post(request)),
@@ -305,9 +322,9 @@ def supply_move(request: HttpRequest, pk: int, what: str) -> HttpResponse:
 
 
 # --- plans -------------------------------------------------------------------------------------
-@page
+@page(PLANS, argument="plans")
 @require_GET
-def plan_list(request: HttpRequest) -> HttpResponse:
+def plan_list(request: HttpRequest, plans: QuerySet[Any]) -> HttpResponse:
     user = _user(request)
     rows = selectors.plans(user).order_by("area__path", "hazard_class", "level")
     return render(
@@ -378,7 +395,7 @@ def _plan_form(
             "levels": PlanLevel.choices,
             "stages": [(s, Stage(s).label) for s in plan_actions.STEP_STAGES],
             "roles": Role.choices,
-            "teams": EmergencyTeam.objects.restrict(user, "view").filter(is_active=True),
+            "teams": selectors.teams(user).filter(is_active=True),
             "supply_items": selectors.supplies(user).order_by("store__name", "name"),
             "errors": errors or {},
         },
@@ -386,9 +403,9 @@ def _plan_form(
     )
 
 
-@page
+@page(AREAS, argument="areas")
 @require_http_methods(["GET", "POST"])
-def plan_new(request: HttpRequest) -> HttpResponse:
+def plan_new(request: HttpRequest, areas: QuerySet[Any]) -> HttpResponse:
     user = _user(request)
     if request.method == "GET":
         return _plan_form(request, None, {"level": PlanLevel.RED})
@@ -401,11 +418,10 @@ def plan_new(request: HttpRequest) -> HttpResponse:
     )
 
 
-@page
+@page(PLANS, argument="plan", lookup="pk")
 @require_http_methods(["GET", "POST"])
-def plan_revise(request: HttpRequest, pk: int) -> HttpResponse:
+def plan_revise(request: HttpRequest, plan: Any) -> HttpResponse:
     user = _user(request)
-    plan = _one(EmergencyPlan, request, pk, "area", "current_version")
     if not policy.may_edit_plans(user, plan.area):
         raise PermissionDenied(_("Only the street (or district) that set this plan changes it."))
     if request.method == "GET":
@@ -425,11 +441,10 @@ def plan_revise(request: HttpRequest, pk: int) -> HttpResponse:
     )
 
 
-@page
+@page(PLANS, argument="plan", lookup="pk")
 @require_GET
-def plan_detail(request: HttpRequest, pk: int) -> HttpResponse:
+def plan_detail(request: HttpRequest, plan: Any) -> HttpResponse:
     user = _user(request)
-    plan = _one(EmergencyPlan, request, pk, "area", "current_version", "created_by")
     number = request.GET.get("version")
     version = selectors.plan_version_detail(
         plan, int(number) if number and number.isdigit() else None
@@ -454,19 +469,13 @@ def plan_detail(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 def _areas_below(user: Any, area: Area) -> list[Area]:
-    return list(
-        Area.objects.restrict(user, "view")
-        .filter(path__startswith=area.path, level__in=("street", "community"))
-        .exclude(pk=area.pk)
-        .order_by("path")[:200]
-    )
+    return selectors.areas_below(user, area, ("street", "community"))
 
 
-@page
+@page(PLANS, argument="plan", lookup="pk")
 @require_POST
-def plan_start(request: HttpRequest, pk: int) -> HttpResponse:
+def plan_start(request: HttpRequest, plan: Any) -> HttpResponse:
     user = _user(request)
-    plan = _one(EmergencyPlan, request, pk)
     return _attempt(
         request,
         lambda: responses.start_plan(
@@ -490,9 +499,9 @@ def _error_page(
 
 
 # --- responses ---------------------------------------------------------------------------------
-@page
+@page(RESPONSES, argument="responses")
 @require_GET
-def response_list(request: HttpRequest) -> HttpResponse:
+def response_list(request: HttpRequest, responses: QuerySet[Any]) -> HttpResponse:
     user = _user(request)
     rows = selectors.responses(user)
     stage = request.GET.get("stage", "")
@@ -509,7 +518,7 @@ def _response_context(request: HttpRequest, row: EmergencyResponse, **extra: Any
     user = _user(request)
     area = row.area
     level = row.level or row.suggested_level
-    review = ResponseReview.objects.filter(response=row).first()
+    review = selectors.review_of(row)
     transitions = [
         t
         for t in workflow.transitions_from(row.stage)
@@ -556,9 +565,7 @@ def _response_context(request: HttpRequest, row: EmergencyResponse, **extra: Any
 def _response_page(
     request: HttpRequest, pk: int, errors: dict[str, list[str]] | None = None, status: int = 200
 ) -> HttpResponse:
-    row = _one(
-        EmergencyResponse, request, pk, "area", "plan", "plan_version", "warning", "started_by"
-    )
+    row = _one(RESPONSES, request, pk)
     context = _response_context(
         request,
         row,
@@ -568,16 +575,16 @@ def _response_page(
     return render(request, "emergency/response.html", context, status=status)
 
 
-@page
+@page(RESPONSES, argument="response", lookup="pk")
 @require_GET
-def response_detail(request: HttpRequest, pk: int) -> HttpResponse:
+def response_detail(request: HttpRequest, response: Any) -> HttpResponse:
+    pk = response.pk
     return _response_page(request, pk)
 
 
 def _response_action(
     request: HttpRequest, pk: int, prefix: str, do: Callable[[Any], Any]
 ) -> HttpResponse:
-    _one(EmergencyResponse, request, pk)
     return _attempt(
         request,
         lambda: do(_user(request)),
@@ -588,9 +595,10 @@ def _response_action(
     )
 
 
-@page
+@page(RESPONSES, argument="response", lookup="pk")
 @require_POST
-def response_start(request: HttpRequest, pk: int) -> HttpResponse:
+def response_start(request: HttpRequest, response: Any) -> HttpResponse:
+    pk = response.pk
     return _response_action(
         request,
         pk,
@@ -599,9 +607,10 @@ def response_start(request: HttpRequest, pk: int) -> HttpResponse:
     )
 
 
-@page
+@page(RESPONSES, argument="response", lookup="pk")
 @require_POST
-def response_stage(request: HttpRequest, pk: int, name: str) -> HttpResponse:
+def response_stage(request: HttpRequest, response: Any, name: str) -> HttpResponse:
+    pk = response.pk
     if name not in workflow.TRANSITIONS or name == "start":
         raise Http404
     return _response_action(
@@ -612,9 +621,10 @@ def response_stage(request: HttpRequest, pk: int, name: str) -> HttpResponse:
     )
 
 
-@page
+@page(RESPONSES, argument="response", lookup="pk")
 @require_POST
-def response_issue(request: HttpRequest, pk: int) -> HttpResponse:
+def response_issue(request: HttpRequest, response: Any) -> HttpResponse:
+    pk = response.pk
     return _response_action(
         request,
         pk,
@@ -636,9 +646,10 @@ def _item_id(post: Any) -> int:
         raise ValidationError({"item": [_("Choose the supply.")]}) from None
 
 
-@page
+@page(RESPONSES, argument="response", lookup="pk")
 @require_POST
-def response_return(request: HttpRequest, pk: int) -> HttpResponse:
+def response_return(request: HttpRequest, response: Any) -> HttpResponse:
+    pk = response.pk
     return _response_action(
         request,
         pk,
@@ -653,27 +664,29 @@ def response_return(request: HttpRequest, pk: int) -> HttpResponse:
     )
 
 
-@page
+@page(RESPONSES, argument="response", lookup="pk")
 @require_POST
-def response_task_new(request: HttpRequest, pk: int) -> HttpResponse:
+def response_task_new(request: HttpRequest, response: Any) -> HttpResponse:
+    pk = response.pk
     return _response_action(
         request, pk, "task", lambda user: responses.add_task(user, pk, _post(request))
     )
 
 
-@page
+@page(RESPONSES, argument="response", lookup="pk")
 @require_POST
-def response_note(request: HttpRequest, pk: int) -> HttpResponse:
+def response_note(request: HttpRequest, response: Any) -> HttpResponse:
+    pk = response.pk
     return _response_action(
         request, pk, "note", lambda user: responses.add_note(user, pk, request.POST.get("note", ""))
     )
 
 
-@page
+@page(RESPONSES, argument="response", lookup="pk")
 @require_POST
-def review_submit(request: HttpRequest, pk: int) -> HttpResponse:
-    row = _one(EmergencyResponse, request, pk)
-    review = ResponseReview.objects.restrict(request.user, "view").filter(response=row).first()
+def review_submit(request: HttpRequest, response: Any) -> HttpResponse:
+    pk = response.pk
+    review = selectors.reviews(request.user).filter(response=response).first()
     if review is None:
         raise Http404
     return _response_action(
@@ -682,9 +695,9 @@ def review_submit(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 # --- the phone task list -----------------------------------------------------------------------
-@page
+@page(TASKS, argument="tasks")
 @require_GET
-def my_tasks(request: HttpRequest) -> HttpResponse:
+def my_tasks(request: HttpRequest, tasks: QuerySet[Any]) -> HttpResponse:
     return render(
         request,
         "emergency/tasks.html",
@@ -692,11 +705,11 @@ def my_tasks(request: HttpRequest) -> HttpResponse:
     )
 
 
-@page
+@page(TASKS, argument="task", lookup="pk")
 @require_POST
-def task_done(request: HttpRequest, pk: int) -> HttpResponse:
+def task_done(request: HttpRequest, task: Any) -> HttpResponse:
+    pk = task.pk
     user = _user(request)
-    _one(ResponseTask, request, pk)
     is_htmx = request.headers.get("HX-Request") == "true"
 
     def card(
@@ -721,7 +734,7 @@ def task_done(request: HttpRequest, pk: int) -> HttpResponse:
         )
 
     def failure(errors: dict[str, list[str]], status: int) -> HttpResponse:
-        task = _one(ResponseTask, request, pk, "response", "team")
+        task = _one(TASKS, request, pk)
         if from_response:
             return _response_page(
                 request, task.response_id, {f"task_{k}": v for k, v in errors.items()}, status
@@ -769,15 +782,15 @@ def _drills_page(
     )
 
 
-@page
+@page(DRILLS, argument="drills")
 @require_GET
-def drills(request: HttpRequest) -> HttpResponse:
+def drills(request: HttpRequest, drills: QuerySet[Any]) -> HttpResponse:
     return _drills_page(request)
 
 
-@page
+@page(DRILLS, argument="drills")
 @require_POST
-def drill_new(request: HttpRequest) -> HttpResponse:
+def drill_new(request: HttpRequest, drills: QuerySet[Any]) -> HttpResponse:
     return _attempt(
         request,
         lambda: readiness.plan_drill(_user(request), _post(request)),
@@ -790,10 +803,10 @@ def drill_new(request: HttpRequest) -> HttpResponse:
     )
 
 
-@page
+@page(DRILLS, argument="drill", lookup="pk")
 @require_POST
-def drill_record(request: HttpRequest, pk: int) -> HttpResponse:
-    _one(Drill, request, pk)
+def drill_record(request: HttpRequest, drill: Any) -> HttpResponse:
+    pk = drill.pk
     data = _post(request)
     data["participants"] = [p for p in request.POST.getlist("participants") if p]
     return _attempt(
@@ -808,9 +821,9 @@ def drill_record(request: HttpRequest, pk: int) -> HttpResponse:
     )
 
 
-@page
+@page(TRAININGS, argument="trainings")
 @require_POST
-def training_new(request: HttpRequest) -> HttpResponse:
+def training_new(request: HttpRequest, trainings: QuerySet[Any]) -> HttpResponse:
     data = _post(request)
     data["attendees"] = [p for p in request.POST.getlist("attendees") if p]
     return _attempt(
@@ -860,15 +873,15 @@ def _calendar_page(
     )
 
 
-@page
+@page(ACTIVITIES, argument="activities")
 @require_GET
-def safety_calendar(request: HttpRequest) -> HttpResponse:
+def safety_calendar(request: HttpRequest, activities: QuerySet[Any]) -> HttpResponse:
     return _calendar_page(request)
 
 
-@page
+@page(ACTIVITIES, argument="activities")
 @require_POST
-def activity_new(request: HttpRequest) -> HttpResponse:
+def activity_new(request: HttpRequest, activities: QuerySet[Any]) -> HttpResponse:
     def success(row: Any) -> HttpResponse:
         messages.success(request, _("Activity added: %(title)s") % {"title": row.title})
         local = timezone.localtime(row.starts_at)
@@ -891,9 +904,7 @@ def _weather_page(
         request,
         "emergency/weather.html",
         {
-            "alerts": WeatherAlert.objects.restrict(user, "view").select_related(
-                "area", "flood_warning"
-            )[:100],
+            "alerts": ALERTS.restrict(user, "view")[:100],  # type: ignore[attr-defined]
             "may_import": user.is_superuser or bool(user.roles & WEATHER_IMPORTERS),
             "errors": errors or {},
         },
@@ -901,9 +912,9 @@ def _weather_page(
     )
 
 
-@page
+@page(ALERTS, argument="alerts")
 @require_http_methods(["GET", "POST"])
-def weather_list(request: HttpRequest) -> HttpResponse:
+def weather_list(request: HttpRequest, alerts: QuerySet[Any]) -> HttpResponse:
     if request.method == "GET":
         return _weather_page(request)
     upload = request.FILES.get("file")
@@ -933,13 +944,12 @@ def weather_list(request: HttpRequest) -> HttpResponse:
     )
 
 
-@page
+@page(ALERTS, argument="alert", lookup="pk")
 @require_GET
-def weather_detail(request: HttpRequest, pk: int) -> HttpResponse:
-    alert = _one(WeatherAlert, request, pk, "area", "flood_warning", "imported_by")
+def weather_detail(request: HttpRequest, alert: Any) -> HttpResponse:
     proposals = (
         selectors.responses(_user(request)).filter(warning=alert.flood_warning)
         if alert.flood_warning_id
-        else EmergencyResponse.objects.none()
+        else selectors.responses(_user(request)).none()
     )
     return render(request, "emergency/weather_alert.html", {"alert": alert, "proposals": proposals})

@@ -21,10 +21,9 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from anxin.accounts.choices import Role
+from anxin.accounts.selectors import roles_of
 from anxin.areas.models import Area
 from anxin.hazards.choices import (
-    DEADLINE_STATUSES,
-    OPEN_STATUSES,
     SIX_ITEM_PLAN_FIELDS,
     Grade,
     Phase,
@@ -33,75 +32,10 @@ from anxin.hazards.choices import (
     Status,
 )
 from anxin.hazards.models import Hazard
-from anxin.hazards.workflow import DISPATCHERS, RECHECKERS, RECTIFIERS, REVIEWERS, TIER_OF_ROLE
+from anxin.hazards.selectors import QUEUES, overdue_q, queue_q
 from anxin.organisations.models import Organisation
 from anxin.taxonomy.models import Category
 from anxin.taxonomy.selectors import active_subclasses
-
-
-# --- queues on the home page -------------------------------------------------------------
-@dataclass(frozen=True)
-class Queue:
-    name: str
-    label: Any
-    roles: frozenset[str]  # who sees this queue on the home page (empty: all staff)
-
-
-QUEUES: tuple[Queue, ...] = (
-    Queue("to_verify", _("To verify"), REVIEWERS),
-    Queue("to_dispatch", _("To dispatch"), DISPATCHERS),
-    Queue("to_rectify", _("To rectify"), RECTIFIERS | DISPATCHERS | {Role.DISTRICT_ADMIN}),
-    Queue("to_recheck", _("To recheck"), RECHECKERS),
-    Queue("overdue", _("Overdue"), frozenset()),
-    Queue("listed", _("Listed for supervision"), frozenset()),
-)
-QUEUE_BY_NAME = {q.name: q for q in QUEUES}
-
-
-def _roles(user: Any) -> set[str]:
-    return {m.role for m in user.active_memberships()} if user.is_authenticated else set()
-
-
-def overdue_q(now: datetime) -> Q:
-    """Past the rectification deadline while it still runs: flagged by the
-    sweep, or already past due before the next sweep."""
-    return Q(status__in=DEADLINE_STATUSES) & (Q(is_overdue=True) | Q(deadline__lt=now))
-
-
-def queue_q(name: str, user: Any, now: datetime) -> Q:
-    """The filter of one to-do queue for this user (within their scope)."""
-    roles = _roles(user)
-    if name == "to_verify":
-        tiers = [TIER_OF_ROLE[r] for r in roles if r in TIER_OF_ROLE]
-        if user.is_superuser or not tiers:
-            return Q(status=Status.REPORTED)
-        # a report waits for this user while their review tier is not yet done
-        return Q(status=Status.REPORTED, review_tier__lt=max(tiers))
-    if name == "to_dispatch":
-        return Q(status__in=[Status.VERIFIED, Status.RETURNED])
-    if name == "to_rectify":
-        q = Q(status__in=[Status.DISPATCHED, Status.RECTIFYING])
-        if roles and roles <= set(RECTIFIERS) and not user.is_superuser:
-            orgs = [m.organisation_id for m in user.active_memberships() if m.organisation_id]
-            q &= Q(responsible_organisation__in=orgs)
-        return q
-    if name == "to_recheck":
-        return Q(status=Status.AWAITING_RECHECK)
-    if name == "overdue":
-        return overdue_q(now)
-    if name == "listed":
-        return Q(is_listed=True, status__in=OPEN_STATUSES)
-    raise KeyError(name)
-
-
-def queues_for(user: Any) -> list[Queue]:
-    """The queues shown on this user's home page."""
-    roles = _roles(user)
-    staff = user.is_superuser or bool(roles - {Role.RESIDENT})
-    if not staff:
-        return []
-    return [q for q in QUEUES if user.is_superuser or not q.roles or roles & q.roles]
-
 
 # --- the list filters ---------------------------------------------------------------------
 SORT_FIELDS = ("reported_at", "deadline", "colour", "status")
@@ -372,8 +306,8 @@ REASON_LABELS = {
 
 
 def organisation_choices(hazard: Hazard, user: Any) -> QuerySet[Organisation]:
-    """Organisations a dispatcher may pick: those serving the hazard's area and
-    those the user may see."""
+    """Organisations a dispatcher (or a whistle call) may pick: those serving the
+    hazard's area and those the user may see."""
     from anxin.organisations.selectors import organisations_serving
 
     serving = list(organisations_serving(hazard.area).values_list("pk", flat=True))
@@ -463,7 +397,7 @@ class ActionForm(forms.Form):
         self.hazard = hazard
         wanted = list(spec.fields)
         if spec.name == "verify" and not (
-            user.is_superuser or (Role.STREET_ADMIN in _roles(user) and hazard.is_major)
+            user.is_superuser or (Role.STREET_ADMIN in roles_of(user) and hazard.is_major)
         ):
             wanted.remove("expert_opinion")
         for name in list(self.fields):
@@ -503,11 +437,7 @@ class ActionForm(forms.Form):
                 field.initial = hazard.responsible_organisation_id
         if "departments" in self.fields:
             departments: Any = self.fields["departments"]
-            departments.queryset = (
-                Organisation.objects.filter(is_active=True)
-                .exclude(kind="property")
-                .order_by("kind", "name")
-            )
+            departments.queryset = organisation_choices(hazard, user).exclude(kind="property")
         if "into" in self.fields:
             self.candidates = list(candidates)
             self.fields["into"].help_text = _(

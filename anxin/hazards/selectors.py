@@ -12,13 +12,17 @@ from typing import Any
 import h3
 from django.core.exceptions import EmptyResultSet
 from django.db import DEFAULT_DB_ALIAS, connection, connections
-from django.db.models import QuerySet
+from django.db.models import Count, Q, QuerySet
 from django.db.models.sql import Query
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
-from anxin.accounts.selectors import derived_from_scope
+from anxin.accounts.choices import Role
+from anxin.accounts.selectors import derived_from_scope, roles_of
 from anxin.areas.spatial import distance_m
-from anxin.hazards.choices import OPEN_STATUSES
+from anxin.hazards.choices import DEADLINE_STATUSES, OPEN_STATUSES, Status
 from anxin.hazards.models import Hazard, HazardEvent
+from anxin.hazards.workflow import DISPATCHERS, RECHECKERS, RECTIFIERS, REVIEWERS, TIER_OF_ROLE
 
 
 def cells_within(lat: float, lng: float, radius_m: float) -> tuple[int, list[str]]:
@@ -325,17 +329,100 @@ def nearest(hazard: Hazard, statement: NearbyStatement, rows: Sequence[Any]) -> 
     return kept
 
 
+# --- the to-do queues of the home page ---------------------------------------------------
+@dataclass(frozen=True)
+class Queue:
+    name: str
+    label: Any
+    roles: frozenset[str]  # who sees this queue on the home page (empty: all staff)
+
+
+QUEUES: tuple[Queue, ...] = (
+    Queue("to_verify", _("To verify"), REVIEWERS),
+    Queue("to_dispatch", _("To dispatch"), DISPATCHERS),
+    Queue("to_rectify", _("To rectify"), RECTIFIERS | DISPATCHERS | {Role.DISTRICT_ADMIN}),
+    Queue("to_recheck", _("To recheck"), RECHECKERS),
+    Queue("overdue", _("Overdue"), frozenset()),
+    Queue("listed", _("Listed for supervision"), frozenset()),
+)
+QUEUE_BY_NAME = {q.name: q for q in QUEUES}
+
+
+def overdue_q(now: datetime) -> Q:
+    """Past the rectification deadline while it still runs: flagged by the
+    sweep, or already past due before the next sweep."""
+    return Q(status__in=DEADLINE_STATUSES) & (Q(is_overdue=True) | Q(deadline__lt=now))
+
+
+def queue_q(name: str, user: Any, now: datetime) -> Q:
+    """The filter of one to-do queue for this user (within their scope)."""
+    roles = roles_of(user)
+    if name == "to_verify":
+        tiers = [TIER_OF_ROLE[r] for r in roles if r in TIER_OF_ROLE]
+        if user.is_superuser or not tiers:
+            return Q(status=Status.REPORTED)
+        # a report waits for this user while their review tier is not yet done
+        return Q(status=Status.REPORTED, review_tier__lt=max(tiers))
+    if name == "to_dispatch":
+        return Q(status__in=[Status.VERIFIED, Status.RETURNED])
+    if name == "to_rectify":
+        q = Q(status__in=[Status.DISPATCHED, Status.RECTIFYING])
+        if roles and roles <= set(RECTIFIERS) and not user.is_superuser:
+            orgs = [m.organisation_id for m in user.active_memberships() if m.organisation_id]
+            q &= Q(responsible_organisation__in=orgs)
+        return q
+    if name == "to_recheck":
+        return Q(status=Status.AWAITING_RECHECK)
+    if name == "overdue":
+        return overdue_q(now)
+    if name == "listed":
+        return Q(is_listed=True, status__in=OPEN_STATUSES)
+    raise KeyError(name)
+
+
+def queues_for(user: Any) -> list[Queue]:
+    """The queues shown on this user's home page."""
+    roles = roles_of(user)
+    staff = user.is_superuser or bool(roles - {Role.RESIDENT})
+    if not staff:
+        return []
+    return [q for q in QUEUES if user.is_superuser or not q.roles or roles & q.roles]
+
+
+def queue_counts(hazards: QuerySet[Hazard], user: Any) -> list[tuple[Queue, int]]:
+    """The user's to-do queues with their counts among ``hazards`` (the rows the
+    user may see), in one aggregate query."""
+    queues = queues_for(user)
+    if not queues:
+        return []
+    now = timezone.now()
+    counts = hazards.aggregate(
+        **{q.name: Count("id", filter=queue_q(q.name, user, now)) for q in queues}
+    )
+    return [(q, counts[q.name] or 0) for q in queues]
+
+
 def due_for_sweep(now: datetime) -> QuerySet[Hazard]:
     """Hazards whose rectification clock needs the overdue sweep now: an index
     probe on ``next_escalation_at``, whatever the number of open hazards."""
-    from anxin.hazards.choices import DEADLINE_STATUSES
-
     return Hazard.objects.filter(status__in=DEADLINE_STATUSES, next_escalation_at__lte=now)
+
+
+def visible_duplicates(hazard: Hazard, user: Any) -> QuerySet[Hazard]:
+    """The duplicate candidates of ``hazard`` (``duplicate_candidates``) that
+    ``user`` may see."""
+    ids = [h.pk for h in duplicate_candidates(hazard)]
+    return Hazard.objects.restrict(user, "view").filter(pk__in=ids)
 
 
 def timeline(hazard: Hazard, include_internal: bool = True) -> QuerySet[HazardEvent]:
     events = hazard.events.select_related("actor").prefetch_related("attachments")
     return events if include_internal else events.filter(is_internal=False)
+
+
+def in_change_scope(hazard: Hazard, user: Any) -> bool:
+    """Whether the hazard lies in the user's change scope (where they may act)."""
+    return bool(Hazard.objects.restrict(user, "change").filter(pk=hazard.pk).exists())
 
 
 def allowed_transitions(hazard: Hazard, user: Any) -> list[str]:
@@ -347,11 +434,11 @@ def allowed_transitions(hazard: Hazard, user: Any) -> list[str]:
     candidates = transitions_from(hazard.status)
     if not candidates:
         return []
-    if not Hazard.objects.restrict(user, "change").filter(pk=hazard.pk).exists():
+    if not in_change_scope(hazard, user):
         return []
     if user.is_superuser:
         return [t.name for t in candidates]
-    roles = {m.role for m in user.active_memberships()}
+    roles = user.roles
     names = []
     for t in candidates:
         if not roles & t.roles:

@@ -7,10 +7,12 @@ from django.shortcuts import render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 
+from anxin.core.pages import unscoped
 from anxin.knowledge.selectors import article, articles_for_category, main_classes
 from anxin.taxonomy.models import Category
 
 
+@unscoped("safety tips are public")
 @require_GET
 def article_list(request: HttpRequest) -> HttpResponse:
     """All published articles, or those of ``?category=<2- or 4-digit code>``."""
@@ -33,6 +35,7 @@ def article_list(request: HttpRequest) -> HttpResponse:
     )
 
 
+@unscoped("safety tips are public")
 @require_GET
 def article_detail(request: HttpRequest, slug: str) -> HttpResponse:
     found = article(slug)

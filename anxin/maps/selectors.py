@@ -71,8 +71,9 @@ def _day_start(day: date) -> datetime:
     return timezone.make_aware(datetime(day.year, day.month, day.day))
 
 
-def filtered_hazards(user: Any, filters: MapFilters) -> QuerySet[Hazard]:
-    queryset = Hazard.objects.restrict(user, "view")
+def filtered_hazards(hazards: QuerySet[Hazard], filters: MapFilters) -> QuerySet[Hazard]:
+    """``hazards`` (the rows the user may see) narrowed by the map's filters."""
+    queryset = hazards
     if filters.statuses:
         queryset = queryset.filter(status__in=filters.statuses)
     if filters.colours:
@@ -91,11 +92,11 @@ def filtered_hazards(user: Any, filters: MapFilters) -> QuerySet[Hazard]:
     return queryset
 
 
-def marker_rows(user: Any, filters: MapFilters) -> tuple[list[list[Any]], bool]:
+def marker_rows(hazards: QuerySet[Hazard], filters: MapFilters) -> tuple[list[list[Any]], bool]:
     """Compact marker rows ``[id, lat, lng, colour, status, code, title]`` (no
     personal data) and whether the answer was cut at ``MAX_MARKERS``."""
     rows = list(
-        filtered_hazards(user, filters)
+        filtered_hazards(hazards, filters)
         .order_by("-id")
         .values_list("id", "lat", "lng", "risk_colour", "status", "code", "title")[
             : MAX_MARKERS + 1
@@ -111,14 +112,16 @@ def heat_resolution(zoom: int | None) -> int:
     return 9 if zoom is not None and zoom >= 14 else 7
 
 
-def heat_cells(user: Any, filters: MapFilters, resolution: int) -> list[dict[str, Any]]:
+def heat_cells(
+    hazards: QuerySet[Hazard], filters: MapFilters, resolution: int
+) -> list[dict[str, Any]]:
     """Visible hazards counted per H3 cell, each with its hexagon (``[lat, lng]``
     pairs, WGS-84)."""
     if resolution not in HEAT_RESOLUTIONS:
         raise ValueError(f"resolution must be one of {HEAT_RESOLUTIONS}")
     column = f"h3_r{resolution}"
     counted = (
-        filtered_hazards(user, filters)
+        filtered_hazards(hazards, filters)
         .order_by()
         .values(column)
         .annotate(count=Count("id"))
@@ -154,16 +157,15 @@ def _scope_signature(user: Any) -> str:
     return hashlib.sha256("|".join(parts).encode()).hexdigest()[:16]
 
 
-def area_feature_collection(user: Any) -> dict[str, Any]:
-    """The org tree polygons the user may see as GeoJSON (WGS-84), cached per
-    user, scope and tree version."""
+def area_feature_collection(areas: QuerySet[Area], user: Any) -> dict[str, Any]:
+    """The org tree polygons of ``areas`` (those ``user`` may see) as GeoJSON
+    (WGS-84), cached per user, scope and tree version."""
     key = f"maps:areas:{user.pk}:{_scope_signature(user)}:{_tree_version()}"
     cached = cache.get(key)
     if cached is not None:
         return dict(cached)
-    areas = (
-        Area.objects.restrict(user, "view")
-        .filter(level__in=MAP_LEVELS)
+    rows = (
+        areas.filter(level__in=MAP_LEVELS)
         .order_by("depth", "code")
         .values_list("code", "name", "level", "geometry")
     )
@@ -175,7 +177,7 @@ def area_feature_collection(user: Any) -> dict[str, Any]:
                 "geometry": geometry,
                 "properties": {"code": code, "name": name, "level": level},
             }
-            for code, name, level, geometry in areas
+            for code, name, level, geometry in rows
         ],
     }
     cache.set(key, collection, 600)
@@ -227,9 +229,10 @@ def _scan_key(column: str) -> ExpressionWrapper:
     return ExpressionWrapper(F(column) + 0, output_field=IntegerField())
 
 
-def visible_tree(user: Any) -> list[Area]:
-    """District → street → community → grid nodes the user may see, by path."""
-    return list(Area.objects.restrict(user, "view").filter(level__in=TREE_LEVELS).order_by("path"))
+def visible_tree(areas: QuerySet[Area]) -> list[Area]:
+    """District → street → community → grid nodes of ``areas`` (those the user
+    may see), by path."""
+    return list(areas.filter(level__in=TREE_LEVELS).order_by("path"))
 
 
 def tree_counts(user: Any, nodes: list[Area], now: datetime | None = None) -> dict[int, NodeCounts]:

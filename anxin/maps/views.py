@@ -7,13 +7,17 @@ from typing import Any
 
 from django.conf import settings
 from django.contrib.auth.decorators import login_required
+from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
 from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 
+from anxin.areas.models import Area
+from anxin.core.pages import scoped, unscoped
 from anxin.hazards.choices import RiskColour, Status
+from anxin.hazards.models import Hazard
 from anxin.maps import selectors
 from anxin.maps.forms import MapFilterForm
 
@@ -31,6 +35,7 @@ def _private(response: HttpResponse) -> HttpResponse:
     return response
 
 
+@unscoped("the page's frame; its data comes from area_layer, map_data and map_heat")
 @login_required
 @require_GET
 def map_page(request: HttpRequest) -> HttpResponse:
@@ -66,11 +71,11 @@ def map_page(request: HttpRequest) -> HttpResponse:
     )
 
 
-@login_required
+@scoped(Area, "view", argument="areas")
 @require_GET
-def area_layer(request: HttpRequest) -> HttpResponse:
+def area_layer(request: HttpRequest, areas: QuerySet[Area]) -> HttpResponse:
     """The org tree's polygons the user may see, as GeoJSON (WGS-84)."""
-    collection = selectors.area_feature_collection(request.user)
+    collection = selectors.area_feature_collection(areas, request.user)
     return _private(
         HttpResponse(
             json.dumps(collection, ensure_ascii=False), content_type="application/geo+json"
@@ -78,14 +83,14 @@ def area_layer(request: HttpRequest) -> HttpResponse:
     )
 
 
-@login_required
+@scoped(Hazard, "view", argument="hazards")
 @require_GET
-def map_data(request: HttpRequest) -> HttpResponse:
+def map_data(request: HttpRequest, hazards: QuerySet[Hazard]) -> HttpResponse:
     """Markers: ``rows`` of ``[id, lat, lng, colour, status, code, title]``."""
     form = MapFilterForm(request.GET)
     if not form.is_valid():
         return _bad_filters(form)
-    rows, truncated = selectors.marker_rows(request.user, form.filters())
+    rows, truncated = selectors.marker_rows(hazards, form.filters())
     return _private(
         JsonResponse(
             {
@@ -99,9 +104,9 @@ def map_data(request: HttpRequest) -> HttpResponse:
     )
 
 
-@login_required
+@scoped(Hazard, "view", argument="hazards")
 @require_GET
-def map_heat(request: HttpRequest) -> HttpResponse:
+def map_heat(request: HttpRequest, hazards: QuerySet[Hazard]) -> HttpResponse:
     """Visible hazards per H3 cell: ``res`` (7 or 9) or else chosen by ``zoom``."""
     form = MapFilterForm(request.GET)
     if not form.is_valid():
@@ -109,7 +114,7 @@ def map_heat(request: HttpRequest) -> HttpResponse:
     resolution = form.cleaned_data.get("res") or selectors.heat_resolution(
         form.cleaned_data.get("zoom")
     )
-    cells = selectors.heat_cells(request.user, form.filters(), resolution)
+    cells = selectors.heat_cells(hazards, form.filters(), resolution)
     return _private(
         JsonResponse(
             {

@@ -14,6 +14,7 @@ from django.utils import timezone
 
 from anxin.notifications.choices import ROBOT_CHANNEL, Channel, DeliveryStatus, Severity
 from anxin.notifications.models import Delivery, GroupRobot, Notification, NotificationPreference
+from anxin.notifications.selectors import own
 from anxin.outbox.actions import enqueue
 
 if TYPE_CHECKING:
@@ -292,7 +293,7 @@ def broadcast_to_buildings(
 
 def mark_read(user: User, notification_ids: Iterable[int] | None = None) -> int:
     """Mark the user's own notifications read (all unread ones when ids is None)."""
-    qs = Notification.objects.filter(recipient=user, read_at__isnull=True)
+    qs = own(Notification.objects.restrict(user, "view"), user).filter(read_at__isnull=True)
     if notification_ids is not None:
         qs = qs.filter(pk__in=list(notification_ids))
     return qs.update(read_at=timezone.now())

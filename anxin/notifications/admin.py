@@ -8,6 +8,7 @@ from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
+from anxin.core.admin import RestrictedAdminMixin
 from anxin.notifications import actions
 from anxin.notifications.models import (
     Delivery,
@@ -85,7 +86,7 @@ class DeliveryAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
 
 
 @admin.register(Notification)
-class NotificationAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
+class NotificationAdmin(RestrictedAdminMixin, admin.ModelAdmin):  # type: ignore[type-arg]
     list_display = ["id", "recipient", "kind", "title", "severity", "created_at", "read_at"]
     list_filter = ["severity", "kind", "created_at"]
     search_fields = ["title", "key", "recipient__username"]
@@ -99,7 +100,7 @@ class NotificationAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
 
 
 @admin.register(GroupRobot)
-class GroupRobotAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
+class GroupRobotAdmin(RestrictedAdminMixin, admin.ModelAdmin):  # type: ignore[type-arg]
     list_display = ["name", "kind", "area", "is_active", "created_at"]
     list_filter = ["kind", "is_active"]
     search_fields = ["name", "area__name", "area__code"]

@@ -21,15 +21,21 @@ if TYPE_CHECKING:
     from anxin.organisations.models import Organisation
 
 
-def inbox(user: User) -> QuerySet[Notification]:
+def own(notifications: QuerySet[Notification], user: Any) -> QuerySet[Notification]:
+    """Of ``notifications``, those addressed to ``user``: even a superuser's
+    inbox (who may see every notification) holds only their own."""
+    return notifications.filter(recipient_id=getattr(user, "pk", None))
+
+
+def inbox(user: Any) -> QuerySet[Notification]:
     """The user's own notifications, newest first."""
-    return Notification.objects.filter(recipient=user).order_by("-created_at", "-id")
+    return own(Notification.objects.restrict(user, "view"), user).order_by("-created_at", "-id")
 
 
-def unread_count(user: User) -> int:
+def unread_count(user: Any) -> int:
     if user is None or not user.is_authenticated:
         return 0
-    return Notification.objects.filter(recipient=user, read_at__isnull=True).count()
+    return inbox(user).filter(read_at__isnull=True).count()
 
 
 def hazard_link(hazard_id: int) -> str:

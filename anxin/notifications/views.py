@@ -8,24 +8,26 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.db import transaction
+from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import redirect, render
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_POST
 
+from anxin.core.pages import scoped, unscoped
 from anxin.notifications import actions, selectors
 from anxin.notifications.forms import PreferenceForm
 from anxin.notifications.models import Notification
 
 
-@login_required
+@scoped(Notification, "view", argument="notifications", where=selectors.own)
 @require_GET
-def inbox(request: HttpRequest) -> HttpResponse:
+def inbox(request: HttpRequest, notifications: QuerySet[Notification]) -> HttpResponse:
     user: Any = request.user
     only_unread = request.GET.get("unread") == "1"
-    notifications = selectors.inbox(user)
+    notifications = notifications.order_by("-created_at", "-id")
     if only_unread:
         notifications = notifications.filter(read_at__isnull=True)
     page = Paginator(notifications, 30).get_page(request.GET.get("page"))
@@ -36,6 +38,7 @@ def inbox(request: HttpRequest) -> HttpResponse:
     )
 
 
+@unscoped("the badge's count is notifications.selectors.unread_count, the user's own inbox")
 @never_cache
 @require_GET
 def badge(request: HttpRequest) -> HttpResponse:
@@ -43,11 +46,10 @@ def badge(request: HttpRequest) -> HttpResponse:
     return render(request, "notifications/badge.html")
 
 
-@login_required
+@scoped(Notification, "view", argument="notification", lookup="pk", where=selectors.own)
 @require_POST
-def mark_read(request: HttpRequest, pk: int) -> HttpResponse:
+def mark_read(request: HttpRequest, notification: Notification) -> HttpResponse:
     user: Any = request.user
-    notification = get_object_or_404(Notification, pk=pk, recipient=user)
     actions.mark_read(user, [notification.pk])
     notification.refresh_from_db()
     if request.headers.get("HX-Request"):
@@ -60,6 +62,7 @@ def mark_read(request: HttpRequest, pk: int) -> HttpResponse:
     return redirect("notifications:inbox")
 
 
+@unscoped("marks the user's own notifications read (notifications.actions.mark_read)")
 @login_required
 @require_POST
 def mark_all_read(request: HttpRequest) -> HttpResponse:
@@ -68,6 +71,7 @@ def mark_all_read(request: HttpRequest) -> HttpResponse:
     return redirect("notifications:inbox")
 
 
+@unscoped("the user's own notification preferences")
 @login_required
 def preferences(request: HttpRequest) -> HttpResponse:
     user: Any = request.user

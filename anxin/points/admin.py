@@ -6,7 +6,7 @@ from __future__ import annotations
 from django.contrib import admin
 from django.http import HttpRequest
 
-from anxin.core.admin import RestrictedAdminMixin
+from anxin.core.admin import RestrictedAdminMixin, RestrictedInlineMixin
 from anxin.points.models import Campaign, CampaignParticipation, PointEntry, PointRule
 
 
@@ -23,7 +23,7 @@ class PointRuleAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
         return False
 
 
-class ParticipationInline(admin.TabularInline):  # type: ignore[type-arg]
+class ParticipationInline(RestrictedInlineMixin, admin.TabularInline):  # type: ignore[type-arg]
     model = CampaignParticipation
     extra = 0
     can_delete = False

@@ -20,21 +20,24 @@ def balance(user: Any) -> int:
     return int(total or 0)
 
 
+def own_entries(entries: QuerySet[PointEntry], user: Any) -> QuerySet[PointEntry]:
+    """Of ``entries``, the person's own (staff may see others' entries)."""
+    pk = getattr(user, "pk", None)
+    return entries.none() if pk is None else entries.filter(user_id=pk)
+
+
 def ledger(user: Any) -> QuerySet[PointEntry]:
     """A person's own ledger, newest first."""
-    return (
-        PointEntry.objects.restrict(user, "view")
-        .filter(user_id=getattr(user, "pk", None))
-        .select_related("hazard", "campaign")
+    return own_entries(PointEntry.objects.restrict(user, "view"), user).select_related(
+        "hazard", "campaign"
     )
 
 
-def open_campaigns(user: Any, today: date | None = None) -> QuerySet[Campaign]:
-    """Campaigns the user may see that run today."""
+def open_campaigns(campaigns: QuerySet[Campaign], today: date | None = None) -> QuerySet[Campaign]:
+    """Of ``campaigns`` (those the user may see), the ones running today."""
     today = today or timezone.localdate()
     return (
-        Campaign.objects.restrict(user, "view")
-        .filter(is_active=True, starts_on__lte=today, ends_on__gte=today)
+        campaigns.filter(is_active=True, starts_on__lte=today, ends_on__gte=today)
         .select_related("area")
         .order_by("ends_on", "pk")
     )
@@ -48,21 +51,24 @@ class CampaignRow:
     points: int | None
 
 
-def campaign_rows(user: Any, today: date | None = None) -> list[CampaignRow]:
-    """The open campaigns for the phone app, with whether the user joined or may join."""
+def campaign_rows(
+    campaigns: QuerySet[Campaign], user: Any, today: date | None = None
+) -> list[CampaignRow]:
+    """The running ``campaigns`` (those the user may see) for the phone app, with
+    whether the user joined or may join."""
     from anxin.points.actions import rule_points
     from anxin.points.choices import PointKind
 
-    campaigns = list(open_campaigns(user, today))
+    running = list(open_campaigns(campaigns, today))
     joined = set(
         CampaignParticipation.objects.filter(
-            user_id=getattr(user, "pk", None), campaign__in=campaigns
+            user_id=getattr(user, "pk", None), campaign__in=running
         ).values_list("campaign_id", flat=True)
     )
     building = getattr(user, "home_building", None) if user.is_authenticated else None
     default = rule_points(PointKind.CAMPAIGN)
     rows = []
-    for campaign in campaigns:
+    for campaign in running:
         inside = building is not None and building.path.startswith(campaign.area.path)
         rows.append(
             CampaignRow(

@@ -5,37 +5,36 @@ from __future__ import annotations
 from typing import Any
 
 from django.contrib import messages
-from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied
+from django.db.models import QuerySet
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from anxin.core.errors import Conflict
+from anxin.core.pages import RESIDENT_LOGIN_URL, is_htmx, scoped
 from anxin.hazards.models import Hazard
 from anxin.ratings import actions
 from anxin.ratings.errors import RatingValidationError
 from anxin.ratings.selectors import rating_context
 
-RESIDENT_LOGIN_URL = "residents:login"
 
-
-def is_htmx(request: HttpRequest) -> bool:
-    return (
-        request.headers.get("HX-Request") == "true"
-        and request.headers.get("HX-History-Restore-Request") != "true"
-    )
-
-
+@scoped(
+    Hazard,
+    "view",
+    argument="hazard",
+    lookup="pk",
+    queryset_argument="hazards",
+    login_url=RESIDENT_LOGIN_URL,
+)
 @require_POST
-def rate(request: HttpRequest, pk: int) -> HttpResponse:
+def rate(request: HttpRequest, hazard: Hazard, hazards: QuerySet[Hazard]) -> HttpResponse:
     """POST a score (1–5) and a comment. An HTMX request gets the re-rendered
     rating box (with the errors inside the form on failure); a plain POST is
     redirected to the report's page, with the outcome as a message."""
     user: Any = request.user
-    if not user.is_authenticated:
-        return redirect_to_login(request.get_full_path(), RESIDENT_LOGIN_URL)
+    pk = hazard.pk
     score = request.POST.get("score", "")
     comment = request.POST.get("comment", "")
     errors: dict[str, list[str]] = {}
@@ -59,11 +58,11 @@ def rate(request: HttpRequest, pk: int) -> HttpResponse:
                 for message in field_errors:
                     messages.error(request, message)
         return redirect("residents:report_detail", pk=pk)
-    hazard = Hazard.objects.restrict(user, "view").filter(pk=pk).first()
-    if hazard is None:  # cannot happen after the action's own check; be safe
+    fresh = hazards.filter(pk=pk).first()
+    if fresh is None:  # cannot happen after the action's own check; be safe
         raise Http404(_("No such hazard."))
     context = rating_context(
-        hazard, user, errors=errors, values={"score": score, "comment": comment} if errors else None
+        fresh, user, errors=errors, values={"score": score, "comment": comment} if errors else None
     )
     if errors and not context["may_rate"] and not context["my_rating"]:
         # The box would render nothing (e.g. not entitled): show the reason.

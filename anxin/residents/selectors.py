@@ -14,7 +14,7 @@ from django.utils.dateparse import parse_datetime
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
-from anxin.accounts.choices import Role
+from anxin.accounts.choices import role_label
 from anxin.areas.choices import Level
 from anxin.areas.models import Area
 from anxin.areas.spatial import resolve_point
@@ -150,17 +150,25 @@ def _public_photos() -> Prefetch[Any]:
     )
 
 
-def my_reports(user: Any) -> QuerySet[Hazard]:
-    """Hazards the user reported or follows (not the public ones of others), newest first."""
+def mine(hazards: QuerySet[Hazard], user: Any) -> QuerySet[Hazard]:
+    """Of ``hazards``, those the user reported or follows."""
     if user is None or not user.is_authenticated:
-        return Hazard.objects.none()
+        return hazards.none()
+    return hazards.filter(owner_filter(Hazard.scope_rules, user))
+
+
+def as_my_reports(hazards: QuerySet[Hazard]) -> QuerySet[Hazard]:
+    """``hazards`` as "my reports" lists them, newest first."""
     return (
-        Hazard.objects.restrict(user, "view", include_public=False)
-        .filter(owner_filter(Hazard.scope_rules, user))
-        .select_related("category", "category__parent", "community", "merged_into")
+        hazards.select_related("category", "category__parent", "community", "merged_into")
         .prefetch_related(_public_photos())
         .order_by("-reported_at", "-id")
     )
+
+
+def my_reports(user: Any) -> QuerySet[Hazard]:
+    """Hazards the user reported or follows (not the public ones of others), newest first."""
+    return mine(as_my_reports(Hazard.objects.restrict(user, "view", include_public=False)), user)
 
 
 def my_report(user: Any, pk: int) -> Hazard | None:
@@ -185,9 +193,9 @@ def thumbnail(hazard: Hazard) -> Attachment | None:
     return photos[0] if photos else None
 
 
-def may_see_photo(user: Any, attachment: Attachment) -> bool:
-    """A resident's own or followed report's photos (public copies)."""
-    return my_reports(user).filter(pk=attachment.hazard_id).exists()
+def of_my_reports(attachments: QuerySet[Attachment], user: Any) -> QuerySet[Attachment]:
+    """Of ``attachments``, those of the user's own or followed reports."""
+    return attachments.filter(hazard__in=my_reports(user).values("pk"))
 
 
 # --- the timeline a resident may see -----------------------------------------------------------
@@ -235,12 +243,6 @@ def _kind_titles() -> dict[str, str]:
 # Reasons a resident is shown: why the report was not a hazard, why the recheck failed.
 REASON_ACTIONS = frozenset({"reject", "fail_recheck"})
 HIDDEN_KINDS = frozenset({EventKind.COMMENT})
-
-
-def role_label(code: str) -> str:
-    if code in Role.values:
-        return str(Role(code).label)
-    return str({"system": _("System"), "superuser": _("Administrator")}.get(code, _("Staff")))
 
 
 def resident_timeline(hazard: Hazard, viewer: Any) -> list[dict[str, Any]]:
@@ -294,7 +296,7 @@ def resident_timeline(hazard: Hazard, viewer: Any) -> list[dict[str, Any]]:
                 "kind": event.kind,
                 "action": event.action,
                 "title": title,
-                "who": _("You") if mine else role_label(event.actor_role),
+                "who": _("You") if mine else role_label(event.actor_role, _("Staff")),
                 "at": event.created_at,
                 "details": details,
                 "reason": reason,
@@ -308,17 +310,16 @@ def resident_timeline(hazard: Hazard, viewer: Any) -> list[dict[str, Any]]:
 
 # --- the public board --------------------------------------------------------------------------
 def board(
-    user: Any,
-    community: Area | None = None,
+    hazards: QuerySet[Hazard],
+    in_community: Area | None = None,
     main_class: str = "",
     month: tuple[int, int] | None = None,
 ) -> QuerySet[Hazard]:
-    """Closed and publicised hazards (what anyone may see), newest closing first."""
-    qs = Hazard.objects.restrict(user, "view").filter(
-        status=Status.CLOSED, publicised_at__isnull=False
-    )
-    if community is not None:
-        qs = qs.filter(community=community)
+    """Of ``hazards`` (those the user may see), the closed and publicised ones
+    (what anyone may see), newest closing first."""
+    qs = hazards.filter(status=Status.CLOSED, publicised_at__isnull=False)
+    if in_community is not None:
+        qs = qs.filter(community=in_community)
     if main_class:
         qs = qs.filter(category__code__startswith=main_class)
     if month is not None:
@@ -350,9 +351,11 @@ def needs_blur(hazard: Hazard) -> bool:
     return policy_for_path(hazard.area_path).blur_public_photos
 
 
-def public_board_hazard(user: Any, hazard_id: int) -> Hazard | None:
-    return (
-        Hazard.objects.restrict(user, "view")
-        .filter(pk=hazard_id, status=Status.CLOSED, publicised_at__isnull=False)
-        .first()
-    )
+def on_the_board(attachments: QuerySet[Attachment], user: Any) -> QuerySet[Attachment]:
+    """Of ``attachments``, those of closed and publicised hazards."""
+    return attachments.filter(hazard__status=Status.CLOSED, hazard__publicised_at__isnull=False)
+
+
+def community(pk: int) -> Area | None:
+    """A community by its id (community names are public: the board lists them all)."""
+    return Area.objects.filter(pk=pk, level=Level.COMMUNITY).first()

@@ -13,6 +13,7 @@ from django.contrib.auth import login
 from django.contrib.auth.decorators import login_required
 from django.contrib.auth.views import LoginView, LogoutView
 from django.core.paginator import Paginator
+from django.db.models import QuerySet
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -21,9 +22,10 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods
 
 from anxin.accounts.selectors import is_resident_only, mask_mobile
-from anxin.areas.choices import Level
 from anxin.areas.models import Area
+from anxin.core.pages import RESIDENT_LOGIN_URL, is_htmx, scoped, unscoped
 from anxin.hazards.models import Attachment, Hazard
+from anxin.ratings.selectors import rating_context
 from anxin.residents import actions, selectors
 from anxin.residents.choices import (
     AFTER_PHASES,
@@ -34,11 +36,7 @@ from anxin.residents.choices import (
 )
 from anxin.residents.forms import MobileLoginForm, PasswordResetForm, ProfileForm, SignupForm
 
-resident_login_required = login_required(login_url="residents:login")
-
-
-def _is_htmx(request: HttpRequest) -> bool:
-    return request.headers.get("HX-Request") == "true"
+resident_login_required = login_required(login_url=RESIDENT_LOGIN_URL)
 
 
 def _add_errors(form: forms.Form, error: actions.SignupError) -> set[str]:
@@ -81,12 +79,12 @@ def _code_steps(
         except actions.SignupError as exc:
             context["error_codes"] = _add_errors(form, exc)
             context["code_sent"] = bool(request.POST.get("code_sent"))
-            status = 200 if _is_htmx(request) else 400
+            status = 200 if is_htmx(request) else 400
         else:
             context.update(code_sent=True, sent_to=mask_mobile(sent.mobile))
             status = 200
         context["form"] = form
-        if _is_htmx(request):
+        if is_htmx(request):
             response = render(request, "residents/_code_status.html", context, status=status)
             if context["sent_to"]:
                 response["HX-Trigger"] = "anxin-code-sent"
@@ -103,6 +101,7 @@ def _code_steps(
 
 
 # --- sign up, a new password ----------------------------------------------------------------
+@unscoped("signing up reads no one's rows")
 @never_cache
 @require_http_methods(["GET", "POST"])
 def signup(request: HttpRequest) -> HttpResponse:
@@ -124,6 +123,7 @@ def signup(request: HttpRequest) -> HttpResponse:
     )
 
 
+@unscoped("a new password reads only the account of the mobile number given")
 @never_cache
 @require_http_methods(["GET", "POST"])
 def password_reset(request: HttpRequest) -> HttpResponse:
@@ -145,6 +145,7 @@ def password_reset(request: HttpRequest) -> HttpResponse:
 
 # --- log in, log out, profile ------------------------------------------------------------------
 class MobileLoginView(LoginView):
+    unscoped_reason = "logging in reads only the user's own account"
     template_name = "residents/login.html"
     form_class = MobileLoginForm
     redirect_authenticated_user = True
@@ -156,9 +157,11 @@ class MobileLoginView(LoginView):
 
 
 class MobileLogoutView(LogoutView):
+    unscoped_reason = "logging out reads nothing"
     next_page = "residents:login"
 
 
+@unscoped("the user's own account")
 @resident_login_required
 @require_http_methods(["GET", "POST"])
 def profile(request: HttpRequest) -> HttpResponse:
@@ -202,12 +205,17 @@ def profile(request: HttpRequest) -> HttpResponse:
 
 
 # --- my reports -------------------------------------------------------------------------------
-@resident_login_required
+@scoped(
+    selectors.as_my_reports(Hazard.objects.all()),
+    "view",
+    argument="hazards",
+    include_public=False,
+    where=selectors.mine,
+    login_url=RESIDENT_LOGIN_URL,
+)
 @require_GET
-def home(request: HttpRequest) -> HttpResponse:
-    page = Paginator(selectors.my_reports(request.user), MY_REPORTS_PAGE_SIZE).get_page(
-        request.GET.get("page")
-    )
+def home(request: HttpRequest, hazards: QuerySet[Hazard]) -> HttpResponse:
+    page = Paginator(hazards, MY_REPORTS_PAGE_SIZE).get_page(request.GET.get("page"))
     items = [
         {
             "hazard": hazard,
@@ -220,14 +228,17 @@ def home(request: HttpRequest) -> HttpResponse:
     return render(request, "residents/home.html", {"page": page, "items": items})
 
 
-@resident_login_required
+@scoped(
+    selectors.as_my_reports(Hazard.objects.all()),
+    "view",
+    argument="hazard",
+    lookup="pk",
+    include_public=False,
+    where=selectors.mine,
+    login_url=RESIDENT_LOGIN_URL,
+)
 @require_GET
-def report_detail(request: HttpRequest, pk: int) -> HttpResponse:
-    hazard = selectors.my_report(request.user, pk)
-    if hazard is None:
-        raise Http404(_("No such report."))
-    from anxin.ratings.selectors import rating_context
-
+def report_detail(request: HttpRequest, hazard: Hazard) -> HttpResponse:
     rating = rating_context(hazard, request.user)
     context: dict[str, Any] = {
         "hazard": hazard,
@@ -249,12 +260,18 @@ def _serve(file: Any, public: bool) -> FileResponse:
     return response
 
 
+@scoped(
+    Attachment.objects.exclude(public_file=""),
+    "view",
+    argument="attachment",
+    lookup="pk",
+    include_public=False,
+    where=selectors.of_my_reports,
+    login_url=None,
+)
 @require_GET
-def photo(request: HttpRequest, pk: int) -> FileResponse:
+def photo(request: HttpRequest, attachment: Attachment) -> FileResponse:
     """The public copy (no EXIF) of a photo of the user's own or followed report."""
-    attachment = Attachment.objects.filter(pk=pk).exclude(public_file="").first()
-    if attachment is None or not selectors.may_see_photo(request.user, attachment):
-        raise Http404
     return _serve(attachment.public_file, public=False)
 
 
@@ -270,9 +287,7 @@ def _board_filters(request: HttpRequest) -> tuple[dict[str, Any], list[str]]:
         community = selectors.home_community(request.user)
     elif raw_community.strip():
         community = (
-            Area.objects.filter(pk=int(raw_community), level=Level.COMMUNITY).first()
-            if raw_community.strip().isdigit()
-            else None
+            selectors.community(int(raw_community)) if raw_community.strip().isdigit() else None
         )
         if community is None:
             errors.append(_("Unknown community; showing all communities."))
@@ -299,15 +314,14 @@ def _board_filters(request: HttpRequest) -> tuple[dict[str, Any], list[str]]:
     }, errors
 
 
+@scoped(Hazard, "view", argument="hazards", login_url=None)
 @require_GET
-def board(request: HttpRequest) -> HttpResponse:
+def board(request: HttpRequest, hazards: QuerySet[Hazard]) -> HttpResponse:
     """Closed and publicised hazards of a community, with before and after photos.
     Where the locality requires it, only blurred copies are shown (made now if
     missing); a photo that cannot be blurred is left out."""
     filters, errors = _board_filters(request)
-    qs = selectors.board(
-        request.user, filters["community"], filters["main_class"], filters["month"]
-    )
+    qs = selectors.board(hazards, filters["community"], filters["main_class"], filters["month"])
     page = Paginator(qs, BOARD_PAGE_SIZE).get_page(request.GET.get("page"))
     items = []
     for hazard in page.object_list:
@@ -344,17 +358,18 @@ def board(request: HttpRequest) -> HttpResponse:
     )
 
 
+@scoped(
+    Attachment.objects.filter(kind="photo").exclude(public_file="").select_related("hazard"),
+    "view",
+    argument="attachment",
+    lookup="pk",
+    where=selectors.on_the_board,
+    login_url=None,
+)
 @require_GET
-def board_photo(request: HttpRequest, pk: int) -> FileResponse:
+def board_photo(request: HttpRequest, attachment: Attachment) -> FileResponse:
     """A photo of a publicised hazard: the blurred copy where the locality
     requires it (none: 404), else the public copy without EXIF."""
-    attachment = Attachment.objects.filter(pk=pk, kind="photo").exclude(public_file="").first()
-    hazard: Hazard | None = None
-    if attachment is not None:
-        hazard = selectors.public_board_hazard(request.user, attachment.hazard_id)
-    if attachment is None or hazard is None:
-        raise Http404
-    attachment.hazard = hazard
     published = actions.published_copy(attachment)
     if published is None:
         raise Http404

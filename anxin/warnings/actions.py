@@ -8,7 +8,6 @@ commits.
 
 from __future__ import annotations
 
-import math
 import uuid
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
@@ -22,8 +21,10 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from anxin.accounts.models import User
+from anxin.accounts.selectors import roles_of
 from anxin.areas.choices import PlaceKind
 from anxin.areas.models import Area, Place
+from anxin.areas.spatial import distance_m
 from anxin.core.errors import Conflict
 from anxin.hazards.choices import OPEN_STATUSES
 from anxin.hazards.models import Hazard
@@ -81,20 +82,6 @@ def _event(
         data=data or {},
         created_at=at or timezone.now(),
     )
-
-
-def _roles(user: User | None) -> set[str]:
-    if user is None:
-        return set()
-    return {m.role for m in user.active_memberships()}
-
-
-def distance_m(lat1: float, lng1: float, lat2: float, lng2: float) -> float:
-    r = 6_371_000.0
-    p1, p2 = math.radians(lat1), math.radians(lat2)
-    dp, dl = p2 - p1, math.radians(lng2 - lng1)
-    a = math.sin(dp / 2) ** 2 + math.cos(p1) * math.cos(p2) * math.sin(dl / 2) ** 2
-    return 2 * r * math.asin(math.sqrt(a))
 
 
 def buildings_near(
@@ -296,7 +283,7 @@ def may_handle(warning: RiskWarning, user: User) -> bool:
         return True
     if not acts_at(user, warning.area):
         return False
-    roles = _roles(user)
+    roles = roles_of(user)
     if roles & MANAGER_ROLES:
         return True
     return warning.level == WarningLevel.BLUE and "grid_worker" in roles
@@ -598,7 +585,7 @@ def raise_flood_warning(
         target = None
     if user is not None and not user.is_superuser and target is not None:
         allowed = Area.objects.restrict(user, "change").filter(pk=target.pk).exists()
-        if not allowed or not (_roles(user) & {"district_admin", "street_admin"}):
+        if not allowed or not (roles_of(user) & {"district_admin", "street_admin"}):
             raise PermissionDenied(_("Only street and district admins may raise a flood warning."))
     if errors:
         raise ValidationError(errors)

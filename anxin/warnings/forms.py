@@ -8,6 +8,7 @@ from typing import Any
 
 from django import forms
 from django.core.exceptions import ValidationError
+from django.db.models import QuerySet
 from django.utils.translation import gettext_lazy as _
 
 from anxin.areas.models import Area
@@ -27,19 +28,24 @@ from anxin.warnings.models import WarningRule
 RULE_FIELDS = ("area", "kind", *ALL_PARAMETERS, "is_active")
 
 
-def managed_areas(user: Any) -> list[Area]:
-    """Districts, streets and communities whose rules ``user`` may set."""
-    if user.is_superuser:
-        return list(Area.objects.filter(level__in=RULE_AREA_LEVELS).order_by("path")[:2000])
+def managed_areas(user: Any, areas: QuerySet[Area] | None = None) -> list[Area]:
+    """Districts, streets and communities whose rules ``user`` may set (of
+    ``areas``, the rows the page was given, when it has them)."""
+    if not user.is_authenticated:
+        return []
     paths = [
         m.area.path
         for m in user.active_memberships()
         if m.role in RULE_MANAGER_ROLES and m.area is not None
     ]
-    if not paths:
+    if not paths and not user.is_superuser:
         return []
-    areas = Area.objects.restrict(user, "view").filter(level__in=RULE_AREA_LEVELS).order_by("path")
-    return [a for a in areas[:2000] if any(a.path.startswith(p) for p in paths)]
+    if areas is None:
+        areas = Area.objects.restrict(user, "view")
+    rows = areas.filter(level__in=RULE_AREA_LEVELS).order_by("path")[:2000]
+    if user.is_superuser:
+        return list(rows)
+    return [a for a in rows if any(a.path.startswith(p) for p in paths)]
 
 
 class RuleForm(forms.Form):
@@ -136,9 +142,9 @@ class FloodWarningForm(forms.Form):
         help_text=_("Empty: the radius of the flood-warning rule in force."),
     )
 
-    def __init__(self, *args: Any, user: Any, **kwargs: Any):
+    def __init__(self, *args: Any, user: Any, areas: QuerySet[Area] | None = None, **kwargs: Any):
         super().__init__(*args, **kwargs)
-        areas = [a for a in managed_areas(user) if a.level in ("district", "street")]
-        top = min((a.depth for a in areas), default=0)
-        indented = [(a.code, "\u3000" * (a.depth - top) + a.name) for a in areas]
+        mine = [a for a in managed_areas(user, areas) if a.level in ("district", "street")]
+        top = min((a.depth for a in mine), default=0)
+        indented = [(a.code, "\u3000" * (a.depth - top) + a.name) for a in mine]
         self.fields["area"].choices = indented  # type: ignore[attr-defined]

@@ -19,9 +19,10 @@ from django.utils.translation import gettext as _
 
 from anxin.areas.choices import PlaceKind
 from anxin.areas.models import Area, Place
+from anxin.areas.spatial import distance_m
 from anxin.hazards.choices import Grade, RiskColour, SourceChannel, Status
 from anxin.hazards.models import Hazard
-from anxin.warnings.actions import buildings_near, distance_m
+from anxin.warnings.actions import buildings_near
 from anxin.warnings.choices import (
     GAS_LEAK_SUBCLASSES,
     GAS_MAIN_CLASS,

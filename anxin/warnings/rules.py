@@ -18,12 +18,13 @@ from django.utils.translation import gettext as _
 from django.utils.translation import override
 
 from anxin.areas.models import Area
+from anxin.areas.spatial import distance_m
 from anxin.hazards.choices import OPEN_STATUSES, Grade, RiskColour, SourceChannel, Status
 from anxin.hazards.models import Hazard
 from anxin.hazards.selectors import cells_within
 from anxin.organisations.choices import OrganisationKind
 from anxin.taxonomy.models import Category
-from anxin.warnings.actions import WarningSpec, buildings_near, distance_m, raise_warning
+from anxin.warnings.actions import WarningSpec, buildings_near, raise_warning
 from anxin.warnings.choices import (
     GAS_LEAK_SUBCLASSES,
     GAS_MAIN_CLASS,

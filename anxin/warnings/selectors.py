@@ -11,7 +11,7 @@ from anxin.accounts.models import Membership, User
 from anxin.areas.models import Area
 from anxin.hazards.models import Hazard
 from anxin.warnings.choices import MANAGER_ROLES, WarningLevel, WarningStatus
-from anxin.warnings.models import RiskWarning, WarningEvent, WarningRule
+from anxin.warnings.models import RiskWarning, SpecialGovernanceTask, WarningEvent, WarningRule
 
 STAFF_ROLES = frozenset(
     {*MANAGER_ROLES, "grid_worker", "evaluator", "department", "property_manager", "expert"}
@@ -24,7 +24,7 @@ def may_see_warnings(user: Any) -> bool:
         return False
     if user.is_superuser:
         return True
-    return bool({m.role for m in user.active_memberships()} & (MANAGER_ROLES | {"grid_worker"}))
+    return bool(user.roles & (MANAGER_ROLES | {"grid_worker"}))
 
 
 def rules_in_force(
@@ -83,8 +83,22 @@ def rule_for_hazard(
     return max(matching, key=lambda r: (r.area.depth, _specificity(r), -r.pk))
 
 
+def rules_in_force_count(user: Any) -> int:
+    """How many active rules the user's areas have (set there, below or above)."""
+    return WarningRule.objects.restrict(user, "view").filter(is_active=True).count()
+
+
 def open_warnings(user: User) -> QuerySet[RiskWarning]:
     return RiskWarning.objects.restrict(user, "view").exclude(status=WarningStatus.RESOLVED)
+
+
+def may_change_warning(warning: RiskWarning, user: Any) -> bool:
+    """Whether the warning lies in the user's change scope."""
+    return RiskWarning.objects.restrict(user, "change").filter(pk=warning.pk).exists()
+
+
+def governance_task(warning: RiskWarning) -> SpecialGovernanceTask | None:
+    return SpecialGovernanceTask.objects.filter(warning=warning).first()
 
 
 def timeline(warning: RiskWarning) -> QuerySet[WarningEvent]:

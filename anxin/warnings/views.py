@@ -8,75 +8,57 @@ import uuid
 from typing import Any
 
 from django.contrib import messages
-from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db.models import Count
+from django.db.models import Count, QuerySet
 from django.http import Http404, HttpRequest, HttpResponse
-from django.shortcuts import redirect, render
+from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from anxin.areas.models import Area
 from anxin.core.errors import Conflict
+from anxin.core.pages import is_htmx, scoped
 from anxin.warnings import actions
-from anxin.warnings.choices import RuleKind, WarningLevel, WarningStatus
-from anxin.warnings.forms import (
-    FloodWarningForm,
-    RuleForm,
-    managed_areas,
-    rule_initial,
-)
+from anxin.warnings.choices import RULE_AREA_LEVELS, RuleKind, WarningLevel, WarningStatus
+from anxin.warnings.forms import FloodWarningForm, RuleForm, managed_areas, rule_initial
 from anxin.warnings.forms import add_errors as add_rule_errors
-from anxin.warnings.models import RiskWarning, SpecialGovernanceTask, WarningRule
+from anxin.warnings.models import RiskWarning, WarningRule
 from anxin.warnings.preview import preview_rule
 from anxin.warnings.rules import department_label
-from anxin.warnings.selectors import may_see_warnings, timeline, visible_hazards
+from anxin.warnings.selectors import (
+    governance_task,
+    may_change_warning,
+    may_see_warnings,
+    rules_in_force_count,
+    timeline,
+    visible_hazards,
+)
 
-LOGIN_URL = "login"
 PAGE_SIZE = 100
 
-
-def _is_htmx(request: HttpRequest) -> bool:
-    return request.headers.get("HX-Request") == "true"
-
-
-def _visible(request: HttpRequest, pk: int) -> RiskWarning:
-    warning = (
-        RiskWarning.objects.restrict(request.user, "view")
-        .select_related("area", "rule", "acknowledged_by", "resolved_by")
-        .filter(pk=pk)
-        .first()
-    )
-    if warning is None:
-        raise Http404
-    return warning
+# A warning as its page shows it.
+WARNING_PAGE = RiskWarning.objects.select_related("area", "rule", "acknowledged_by", "resolved_by")
 
 
 def _context(request: HttpRequest, warning: RiskWarning, **extra: Any) -> dict[str, Any]:
     user: Any = request.user
-    may_change = RiskWarning.objects.restrict(user, "change").filter(
-        pk=warning.pk
-    ).exists() and actions.may_handle(warning, user)
+    may_change = may_change_warning(warning, user) and actions.may_handle(warning, user)
     return {
         "warning": warning,
         "events": timeline(warning),
         "hazards": visible_hazards(warning, user),
         "departments": [department_label(k) for k in warning.proposed_departments],
-        "task": SpecialGovernanceTask.objects.filter(warning=warning).first(),
+        "task": governance_task(warning),
         "may_acknowledge": may_change and warning.status == WarningStatus.RAISED,
         "may_resolve": may_change and warning.status != WarningStatus.RESOLVED,
         **extra,
     }
 
 
-@login_required(login_url=LOGIN_URL)
+@scoped(RiskWarning.objects.select_related("area"), "view", argument="warnings")
 @require_GET
-def warning_list(request: HttpRequest) -> HttpResponse:
-    queryset = (
-        RiskWarning.objects.restrict(request.user, "view")
-        .select_related("area")
-        .annotate(hazard_count=Count("links", distinct=True))
-    )
+def warning_list(request: HttpRequest, warnings: QuerySet[RiskWarning]) -> HttpResponse:
+    queryset = warnings.annotate(hazard_count=Count("links", distinct=True))
     status = request.GET.get("status", "open")
     if status == "open":
         queryset = queryset.exclude(status=WarningStatus.RESOLVED)
@@ -94,9 +76,7 @@ def warning_list(request: HttpRequest) -> HttpResponse:
             "level": level,
             "statuses": WarningStatus.choices,
             "levels": WarningLevel.choices,
-            "rules_in_force": WarningRule.objects.restrict(request.user, "view")
-            .filter(is_active=True)
-            .count(),
+            "rules_in_force": rules_in_force_count(request.user),
             "may_raise_flood": any(
                 a.level in ("district", "street") for a in managed_areas(request.user)
             ),
@@ -104,15 +84,15 @@ def warning_list(request: HttpRequest) -> HttpResponse:
     )
 
 
-@login_required(login_url=LOGIN_URL)
+@scoped(WARNING_PAGE, "view", argument="warning", lookup="pk")
 @require_GET
-def warning_detail(request: HttpRequest, pk: int) -> HttpResponse:
-    warning = _visible(request, pk)
+def warning_detail(request: HttpRequest, warning: RiskWarning) -> HttpResponse:
     return render(request, "warnings/detail.html", _context(request, warning))
 
 
-def _act(request: HttpRequest, pk: int, do: Any) -> HttpResponse:
-    warning = _visible(request, pk)
+def _act(
+    request: HttpRequest, warning: RiskWarning, warnings: QuerySet[RiskWarning], do: Any
+) -> HttpResponse:
     error = ""
     try:
         do(warning)
@@ -120,8 +100,8 @@ def _act(request: HttpRequest, pk: int, do: Any) -> HttpResponse:
         error = " ".join(str(m) for msgs in exc.message_dict.values() for m in msgs)
     except (PermissionDenied, Conflict) as exc:
         error = str(exc)
-    warning = _visible(request, pk)
-    if _is_htmx(request):
+    warning = get_object_or_404(warnings, pk=warning.pk)
+    if is_htmx(request):
         status = 400 if error else 200
         return render(
             request, "warnings/_state.html", _context(request, warning, error=error), status=status
@@ -130,61 +110,50 @@ def _act(request: HttpRequest, pk: int, do: Any) -> HttpResponse:
         return render(
             request, "warnings/detail.html", _context(request, warning, error=error), status=400
         )
-    return redirect("warnings:detail", pk=pk)
+    return redirect("warnings:detail", pk=warning.pk)
 
 
-@login_required(login_url=LOGIN_URL)
+@scoped(WARNING_PAGE, "view", argument="warning", lookup="pk", queryset_argument="warnings")
 @require_POST
-def warning_acknowledge(request: HttpRequest, pk: int) -> HttpResponse:
+def warning_acknowledge(
+    request: HttpRequest, warning: RiskWarning, warnings: QuerySet[RiskWarning]
+) -> HttpResponse:
     user: Any = request.user
-    return _act(request, pk, lambda w: actions.acknowledge(w, user, request.POST.get("note", "")))
+    note = request.POST.get("note", "")
+    return _act(request, warning, warnings, lambda w: actions.acknowledge(w, user, note))
 
 
-@login_required(login_url=LOGIN_URL)
+@scoped(WARNING_PAGE, "view", argument="warning", lookup="pk", queryset_argument="warnings")
 @require_POST
-def warning_resolve(request: HttpRequest, pk: int) -> HttpResponse:
+def warning_resolve(
+    request: HttpRequest, warning: RiskWarning, warnings: QuerySet[RiskWarning]
+) -> HttpResponse:
     user: Any = request.user
-    return _act(request, pk, lambda w: actions.resolve(w, user, request.POST.get("note", "")))
+    note = request.POST.get("note", "")
+    return _act(request, warning, warnings, lambda w: actions.resolve(w, user, note))
 
 
 # --- rules -------------------------------------------------------------------------------------
-def _may_manage_any_rules(user: Any) -> bool:
-    return bool(managed_areas(user))
+RULES = WarningRule.objects.select_related("area", "category", "created_by")
+RULE_AREAS = Area.objects.filter(level__in=RULE_AREA_LEVELS)
+LEVELS = [WarningLevel.BLUE, WarningLevel.YELLOW, WarningLevel.ORANGE, WarningLevel.RED]
 
 
-def _visible_rule(request: HttpRequest, pk: int) -> WarningRule:
-    rule = (
-        WarningRule.objects.restrict(request.user, "view")
-        .select_related("area", "category", "created_by")
-        .filter(pk=pk)
-        .first()
-    )
-    if rule is None:
-        raise Http404
-    return rule
-
-
-@login_required(login_url=LOGIN_URL)
+@scoped(RULES, "view", argument="rules")
 @require_GET
-def rule_list(request: HttpRequest) -> HttpResponse:
+def rule_list(request: HttpRequest, rules: QuerySet[WarningRule]) -> HttpResponse:
     """The rules in force for the user's areas, by level; street and district
     admins add and edit them."""
     user: Any = request.user
     if not may_see_warnings(user):
         raise Http404
-    rules = list(
-        WarningRule.objects.restrict(user, "view")
-        .select_related("area", "category")
-        .order_by("area__path", "kind", "pk")
-    )
-    levels = [WarningLevel.BLUE, WarningLevel.YELLOW, WarningLevel.ORANGE, WarningLevel.RED]
-    rows = sorted(rules, key=lambda r: (levels.index(WarningLevel(r.level)), r.area.path, r.pk))
+    rows = sorted(rules, key=lambda r: (LEVELS.index(WarningLevel(r.level)), r.area.path, r.pk))
     managed = managed_areas(user)
     missing = [
         area
         for area in managed
         if area.level == "district"
-        and {r.kind for r in rules if r.area_id == area.pk} != set(RuleKind.values)
+        and {r.kind for r in rows if r.area_id == area.pk} != set(RuleKind.values)
     ]
     return render(
         request,
@@ -231,11 +200,11 @@ def _save_rule(request: HttpRequest, rule: WarningRule | None) -> HttpResponse:
     return redirect("warnings:rules")
 
 
-@login_required(login_url=LOGIN_URL)
+@scoped(RULE_AREAS, "view", argument="areas")
 @require_http_methods(["GET", "POST"])
-def rule_new(request: HttpRequest) -> HttpResponse:
+def rule_new(request: HttpRequest, areas: QuerySet[Area]) -> HttpResponse:
     user: Any = request.user
-    if not _may_manage_any_rules(user):
+    if not managed_areas(user, areas):
         raise PermissionDenied(_("Only street and district admins set warning rules."))
     if request.method == "POST":
         return _save_rule(request, None)
@@ -243,11 +212,10 @@ def rule_new(request: HttpRequest) -> HttpResponse:
     return _rule_page(request, form, None)
 
 
-@login_required(login_url=LOGIN_URL)
+@scoped(RULES, "view", argument="rule", lookup="pk")
 @require_http_methods(["GET", "POST"])
-def rule_edit(request: HttpRequest, pk: int) -> HttpResponse:
+def rule_edit(request: HttpRequest, rule: WarningRule) -> HttpResponse:
     user: Any = request.user
-    rule = _visible_rule(request, pk)
     if not actions.may_manage_rules(user, rule.area):
         raise PermissionDenied(_("You may change rules only for your own street or district."))
     if request.method == "POST":
@@ -255,30 +223,31 @@ def rule_edit(request: HttpRequest, pk: int) -> HttpResponse:
     return _rule_page(request, RuleForm(initial=rule_initial(rule), user=user, rule=rule), rule)
 
 
-@login_required(login_url=LOGIN_URL)
+@scoped(RULE_AREAS, "view", argument="areas")
 @require_GET
-def rule_params(request: HttpRequest) -> HttpResponse:
+def rule_params(request: HttpRequest, areas: QuerySet[Area]) -> HttpResponse:
     """The parameters of the kind chosen in the form (HTMX swaps them in)."""
     user: Any = request.user
-    if not _may_manage_any_rules(user):
+    if not managed_areas(user, areas):
         raise PermissionDenied
     form = RuleForm(initial=rule_initial(None, request.GET.get("kind")), user=user)
     return render(request, "warnings/_rule_params.html", {"form": form})
 
 
-@login_required(login_url=LOGIN_URL)
+@scoped(RULES, "view", argument="rules")
 @require_POST
-def rule_preview(request: HttpRequest) -> HttpResponse:
+def rule_preview(request: HttpRequest, rules: QuerySet[WarningRule]) -> HttpResponse:
     """What the rule in the form would have raised over the last 90 days (HTMX)."""
     user: Any = request.user
-    if not _may_manage_any_rules(user):
+    if not managed_areas(user):
         raise PermissionDenied
     rule = None
     if request.POST.get("rule"):
-        try:
-            rule = _visible_rule(request, int(request.POST["rule"]))
-        except ValueError:
-            raise Http404 from None
+        rule = rules.filter(
+            pk=request.POST["rule"] if request.POST["rule"].isdigit() else 0
+        ).first()
+        if rule is None:
+            raise Http404
     form = RuleForm(request.POST, user=user, rule=rule)
     try:
         draft = actions.build_rule(user, form.data_for_action(), rule)
@@ -292,12 +261,12 @@ def rule_preview(request: HttpRequest) -> HttpResponse:
     return render(request, "warnings/_rule_preview.html", {"preview": preview_rule(draft, user)})
 
 
-@login_required(login_url=LOGIN_URL)
+@scoped(RULE_AREAS, "view", argument="areas")
 @require_POST
-def rule_defaults(request: HttpRequest) -> HttpResponse:
+def rule_defaults(request: HttpRequest, areas: QuerySet[Area]) -> HttpResponse:
     """Install the default rule set on a district that lacks some of it."""
     user: Any = request.user
-    area = Area.objects.restrict(user, "view").filter(code=request.POST.get("area", "")).first()
+    area = areas.filter(code=request.POST.get("area", "")).first()
     if area is None:
         raise Http404
     if not actions.may_manage_rules(user, area):
@@ -311,13 +280,13 @@ def rule_defaults(request: HttpRequest) -> HttpResponse:
 
 
 # --- a flood warning by hand --------------------------------------------------------------------
-@login_required(login_url=LOGIN_URL)
+@scoped(RULE_AREAS, "view", argument="areas")
 @require_http_methods(["GET", "POST"])
-def flood_new(request: HttpRequest) -> HttpResponse:
+def flood_new(request: HttpRequest, areas: QuerySet[Area]) -> HttpResponse:
     """Street and district admins raise a flood warning for their area: residents
     near low-lying yards are told and the flood plan is proposed."""
     user: Any = request.user
-    form = FloodWarningForm(request.POST or None, user=user)
+    form = FloodWarningForm(request.POST or None, user=user, areas=areas)
     if not form.fields["area"].choices:  # type: ignore[attr-defined]
         raise PermissionDenied(_("Only street and district admins may raise a flood warning."))
     if request.method == "POST" and form.is_valid():

@@ -11,6 +11,7 @@ from django.test import Client
 
 from anxin.accounts.choices import AuditVerb
 from anxin.accounts.models import AuditEntry, LoginFailure, Membership, User
+from anxin.testing.clients import client_for
 from anxin.testing.factories import TEST_PASSWORD, UserFactory
 
 pytestmark = pytest.mark.django_db
@@ -35,12 +36,6 @@ def staff(user: User, *codenames: str) -> User:
             Permission.objects.get(content_type__app_label=app_label, codename=codename)
         )
     return User.objects.get(pk=user.pk)  # fresh: no cached permissions or memberships
-
-
-def client_for(user: User) -> Client:
-    client = Client()
-    client.force_login(user)
-    return client
 
 
 @pytest.fixture

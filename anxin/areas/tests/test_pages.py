@@ -13,6 +13,7 @@ from django.test import Client
 
 from anxin.hazards import actions
 from anxin.hazards.models import Hazard
+from anxin.testing.clients import client_for
 from anxin.testing.media import photo
 
 pytestmark = pytest.mark.django_db
@@ -22,12 +23,6 @@ REPORTED = datetime(2026, 3, 2, 10, 0, tzinfo=SHANGHAI)
 GRID_A1A = (30.015, 120.007)
 GRID_A1B = (30.015, 120.03)
 GRID_B1A = (30.015, 120.07)
-
-
-def client_for(user: Any) -> Client:
-    client = Client()
-    client.force_login(user)
-    return client
 
 
 class Story:

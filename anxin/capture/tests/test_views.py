@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import re
 from datetime import timedelta
+from functools import partial
 from typing import Any
 
 import pytest
@@ -14,10 +15,11 @@ from django.test import Client
 from django.utils import timezone
 
 from anxin.capture.models import AnonymousReport
-from anxin.hazards import actions
 from anxin.hazards.models import Attachment, Hazard
 from anxin.residents.models import LocalityPolicy
+from anxin.testing import clients
 from anxin.testing.media import not_an_image, photo
+from anxin.testing.reports import report
 
 pytestmark = pytest.mark.django_db
 
@@ -32,11 +34,8 @@ def media(settings: Any, tmp_path: Any) -> None:
     settings.MEDIA_ROOT = tmp_path / "media"
 
 
-def client_for(user: Any = None, language: str = "zh-hans") -> Client:
-    client = Client(HTTP_ACCEPT_LANGUAGE=language)
-    if user is not None:
-        client.force_login(user)
-    return client
+# The page in Chinese unless a test asks for another language.
+client_for = partial(clients.client_for, language="zh-hans")
 
 
 def json_script(html: str, element_id: str) -> Any:
@@ -47,14 +46,9 @@ def json_script(html: str, element_id: str) -> Any:
     return json.loads(match.group(1))
 
 
-def report(reporter: Any, category: str = "0101", north_m: float = 0.0, **kwargs: Any) -> Hazard:
-    return actions.report_hazard(
-        reporter=reporter,
-        category=category,
-        lat=POINT[0] + north_m * METRE_LAT,
-        lng=POINT[1],
-        **kwargs,
-    ).hazard
+def north(metres: float) -> tuple[float, float]:
+    """The point ``metres`` north of ``POINT``."""
+    return POINT[0] + metres * METRE_LAT, POINT[1]
 
 
 # --- the page ----------------------------------------------------------------------------
@@ -173,12 +167,12 @@ def test_nearby_shows_only_public_safe_fields_within_the_subclass_radius(
     personas: Any,
 ) -> None:
     # given open hazards reported by staff, none of them visible to the resident
-    near = report(personas.grid_worker, "0101", north_m=20, description="张三家门口")
-    far = report(personas.grid_worker, "0101", north_m=80)  # radius of 0101 is 50 m
-    other_kind = report(personas.grid_worker, "0301", north_m=5)
-    closed = report(personas.grid_worker, "0101", north_m=10)
+    near = report(personas.grid_worker, north(20), "0101", description="张三家门口")
+    far = report(personas.grid_worker, north(80), "0101")  # radius of 0101 is 50 m
+    other_kind = report(personas.grid_worker, north(5), "0301")
+    closed = report(personas.grid_worker, north(10), "0101")
     Hazard.objects.filter(pk=closed.pk).update(status="closed")
-    old = report(personas.grid_worker, "0101", north_m=15)
+    old = report(personas.grid_worker, north(15), "0101")
     Hazard.objects.filter(pk=old.pk).update(reported_at=timezone.now() - timedelta(days=8))
     assert not Hazard.objects.restrict(personas.resident, "view").filter(pk=near.pk).exists()
 
@@ -217,7 +211,7 @@ def test_nearby_shows_only_public_safe_fields_within_the_subclass_radius(
 
 
 def test_nearby_marks_the_users_own_reports_and_refuses_strangers(personas: Any) -> None:
-    own = report(personas.resident, "0101", north_m=10)
+    own = report(personas.resident, north(10), "0101")
 
     mine = client_for(personas.resident).get("/m/report/nearby/", NEAR_0101)
     anonymous = Client().get("/m/report/nearby/", NEAR_0101)
@@ -233,7 +227,7 @@ def test_nearby_marks_the_users_own_reports_and_refuses_strangers(personas: Any)
 
 # --- following instead of reporting again ------------------------------------------------------
 def test_following_a_hazard_within_its_radius(personas: Any) -> None:
-    hazard = report(personas.grid_worker, "0101", north_m=30)
+    hazard = report(personas.grid_worker, north(30), "0101")
     client = client_for(personas.resident)
 
     response = client.post(
@@ -247,8 +241,8 @@ def test_following_a_hazard_within_its_radius(personas: Any) -> None:
 
 
 def test_following_is_bounded_by_radius_and_open_status(personas: Any) -> None:
-    too_far = report(personas.grid_worker, "0101", north_m=120)
-    closed = report(personas.grid_worker, "0101", north_m=5)
+    too_far = report(personas.grid_worker, north(120), "0101")
+    closed = report(personas.grid_worker, north(5), "0101")
     Hazard.objects.filter(pk=closed.pk).update(status="closed")
     client = client_for(personas.resident)
 
@@ -268,7 +262,7 @@ def test_following_is_bounded_by_radius_and_open_status(personas: Any) -> None:
 
 
 def test_follow_needs_the_csrf_token(personas: Any) -> None:
-    hazard = report(personas.grid_worker, "0101", north_m=5)
+    hazard = report(personas.grid_worker, north(5), "0101")
     client = Client(enforce_csrf_checks=True)
     client.force_login(personas.resident)
 

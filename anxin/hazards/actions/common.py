@@ -17,6 +17,7 @@ from django.utils.translation import gettext as _
 
 from anxin.accounts.choices import Role
 from anxin.accounts.models import User
+from anxin.accounts.selectors import roles_of
 from anxin.hazards.attachments import CheckedFile, as_content, check_file
 from anxin.hazards.choices import (
     SIX_ITEM_PLAN_FIELDS,
@@ -33,14 +34,8 @@ from anxin.outbox.actions import enqueue
 Upload = tuple[UploadedFile, str]  # (file, phase)
 
 
-def _roles(actor: User | None) -> set[str]:
-    if actor is None:
-        return set()
-    return {m.role for m in actor.active_memberships()}
-
-
 def _primary_role(actor: User | None, allowed: Iterable[str] = ()) -> str:
-    roles = _roles(actor)
+    roles = roles_of(actor)
     for role in allowed:
         if role in roles:
             return role
@@ -236,7 +231,7 @@ COMMUNITY_STAFF = frozenset(
 def _require_role(actor: User, roles: Iterable[str], what: str) -> str:
     if actor.is_superuser:
         return "superuser"
-    held = _roles(actor) & set(roles)
+    held = roles_of(actor) & set(roles)
     if not held:
         raise TransitionForbidden(_("Your role may not do this: %(action)s.") % {"action": what})
     return sorted(held)[0]

@@ -18,6 +18,7 @@ from django.utils.translation import gettext as _
 
 from anxin.accounts.choices import Role
 from anxin.accounts.models import Membership, User
+from anxin.accounts.selectors import roles_of
 from anxin.areas.spatial import nearest_place, resolve_point
 from anxin.core.process_cache import ProcessCache
 from anxin.hazards import deadlines, selectors, statements
@@ -27,7 +28,6 @@ from anxin.hazards.actions.common import (
     Upload,
     _after_commit,
     _event,
-    _roles,
     _store_files,
     check_uploads,
 )
@@ -206,7 +206,7 @@ def report_hazard(
     colour = risk_colour or cat.risk_colour
     if reporter is not None and not source:
         source = (
-            SourceChannel.PATROL if _roles(reporter) - {Role.RESIDENT} else SourceChannel.RESIDENT
+            SourceChannel.PATROL if roles_of(reporter) - {Role.RESIDENT} else SourceChannel.RESIDENT
         )
     main = cat.parent or cat
     place = nearest_place(lat_f, lng_f, settings.NEAREST_PLACE_RADIUS_M)

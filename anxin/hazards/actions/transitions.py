@@ -13,6 +13,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from anxin.accounts.models import User
+from anxin.accounts.selectors import roles_of
 from anxin.hazards import deadlines, routing
 from anxin.hazards.actions.common import (
     Upload,
@@ -25,7 +26,6 @@ from anxin.hazards.actions.common import (
     _plan_complete,
     _primary_role,
     _require_assignee,
-    _roles,
     _store_files,
     check_uploads,
 )
@@ -54,7 +54,7 @@ def _check_role(t: Transition, actor: User | None) -> str:
         return "system"
     if actor.is_superuser:
         return "superuser"
-    allowed = _roles(actor) & t.roles
+    allowed = roles_of(actor) & t.roles
     if not allowed:
         raise TransitionForbidden(_("Your role may not do this: %(action)s.") % {"action": t.label})
     return _primary_role(actor, sorted(allowed, key=lambda r: -TIER_OF_ROLE.get(r, 0)))

@@ -16,18 +16,14 @@ from rest_framework.fields import empty
 from rest_framework.validators import ProhibitSurrogateCharactersValidator
 
 from anxin.accounts.api.personal import PersonalDataMixin
-from anxin.accounts.selectors import mask_mobile, mask_name
+from anxin.accounts.selectors import is_staff_viewer, mask_mobile, mask_name
 from anxin.hazards.choices import Grade, Phase, RiskColour, SourceChannel, Status
 from anxin.hazards.models import Attachment, ExtensionRequest, Hazard, HazardEvent, WhistleCall
 from anxin.hazards.selectors import Candidate
 
 
 def _is_staff_viewer(context: Any) -> bool:
-    request = context.get("request")
-    user = getattr(request, "user", None)
-    if user is None or not user.is_authenticated:
-        return False
-    return bool(user.is_superuser or not user.is_resident)
+    return is_staff_viewer(getattr(context.get("request"), "user", None))
 
 
 class AttachmentSerializer(serializers.ModelSerializer[Attachment]):

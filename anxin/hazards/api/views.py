@@ -15,6 +15,7 @@ from rest_framework.response import Response
 from rest_framework.serializers import BaseSerializer
 
 from anxin.accounts.api.personal import PersonalDataAuditMixin
+from anxin.accounts.selectors import is_staff_viewer
 from anxin.areas.models import Area
 from anxin.core.api.pagination import StableCursorPagination
 from anxin.core.api.views import RestrictedViewSetMixin
@@ -30,7 +31,7 @@ from anxin.hazards.api.serializers import (
 )
 from anxin.hazards.choices import Phase, RiskColour, SourceChannel, Status
 from anxin.hazards.models import Attachment, Hazard
-from anxin.hazards.selectors import timeline
+from anxin.hazards.selectors import timeline, visible_duplicates
 from anxin.hazards.workflow import TRANSITIONS
 
 TRANSITION_PATTERN = "|".join(TRANSITIONS)
@@ -175,19 +176,15 @@ class HazardViewSet(
     @action(detail=True, methods=["get"])
     def timeline(self, request: Request, pk: str | None = None) -> Response:
         hazard = self.get_object()
-        staff = request.user.is_superuser or not request.user.is_resident  # type: ignore[union-attr]
-        events = timeline(hazard, include_internal=staff)
+        events = timeline(hazard, include_internal=is_staff_viewer(request.user))
         context = self.get_serializer_context()
         return Response(EventSerializer(events, many=True, context=context).data)
 
     @extend_schema(responses=HazardListSerializer(many=True))
     @action(detail=True, methods=["get"])
     def duplicates(self, request: Request, pk: str | None = None) -> Response:
-        from anxin.hazards.selectors import duplicate_candidates
-
         hazard = self.get_object()
-        ids = [h.pk for h in duplicate_candidates(hazard)]
-        visible = Hazard.objects.restrict(request.user, "view").filter(pk__in=ids)
+        visible = visible_duplicates(hazard, request.user)
         return Response(HazardListSerializer(visible, many=True, context={"request": request}).data)
 
     @extend_schema(

@@ -16,6 +16,7 @@ from anxin.hazards import actions, deadlines
 from anxin.hazards.choices import Grade, Status, TimeLimitStep
 from anxin.hazards.models import Hazard, Holiday, TimeLimit
 from anxin.taxonomy.models import Category
+from anxin.testing import reports
 from anxin.testing.media import photo
 
 pytestmark = pytest.mark.django_db
@@ -44,14 +45,12 @@ def property_category(colour: str) -> Category:
 
 def report(personas, colour: str, when: datetime, **kwargs) -> Hazard:  # type: ignore[no-untyped-def]
     with time_machine.travel(when, tick=False):
-        return actions.report_hazard(
-            reporter=personas.grid_worker,
+        return reports.report(
+            personas.grid_worker,
             category=property_category(colour).code,
-            lat=30.015,
-            lng=120.007,
             risk_colour=colour,
             **kwargs,
-        ).hazard
+        )
 
 
 def verify(personas, hazard: Hazard, when: datetime) -> Hazard:  # type: ignore[no-untyped-def]

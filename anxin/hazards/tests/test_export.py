@@ -10,9 +10,8 @@ import pytest
 from django.test import Client
 from openpyxl import load_workbook
 
-from anxin.hazards import actions
 from anxin.hazards.models import Hazard
-from anxin.testing.media import photo
+from anxin.testing.reports import report
 
 pytestmark = pytest.mark.django_db
 
@@ -22,25 +21,19 @@ def media(settings: Any, tmp_path: Any) -> None:
     settings.MEDIA_ROOT = tmp_path
 
 
-def report(reporter: Any, lat: float, lng: float, **extra: Any) -> Hazard:
-    return actions.report_hazard(
-        reporter=reporter,
-        category=extra.pop("category", "0101"),
-        lat=lat,
-        lng=lng,
-        address="测试地址",
-        uploads=[(photo(), "found")],
-        **extra,
-    ).hazard
-
-
 @pytest.fixture
 def hazards(personas: Any) -> list[Hazard]:
     return [
-        report(personas.grid_worker, 30.015, 120.007, risk_colour="red"),
-        report(personas.grid_worker, 30.016, 120.008),
-        report(personas.grid_worker_b, 30.025, 120.03),
-        report(personas.street_admin_b, 30.025, 120.07),
+        report(
+            personas.grid_worker,
+            (30.015, 120.007),
+            risk_colour="red",
+            address="测试地址",
+            photo=True,
+        ),
+        report(personas.grid_worker, (30.016, 120.008), address="测试地址", photo=True),
+        report(personas.grid_worker_b, (30.025, 120.03), address="测试地址", photo=True),
+        report(personas.street_admin_b, (30.025, 120.07), address="测试地址", photo=True),
     ]
 
 

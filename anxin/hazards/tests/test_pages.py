@@ -5,6 +5,7 @@ action forms, and the staff report form."""
 from __future__ import annotations
 
 from datetime import timedelta
+from functools import partial
 from typing import Any
 
 import pytest
@@ -17,14 +18,14 @@ from anxin.accounts.choices import AuditVerb
 from anxin.accounts.models import AuditEntry
 from anxin.hazards import actions
 from anxin.hazards.models import Attachment, Hazard, HazardEvent
+from anxin.testing import reports
+from anxin.testing.clients import client_for
 from anxin.testing.factories import TEST_PASSWORD
 from anxin.testing.media import photo
 
 pytestmark = pytest.mark.django_db
 
-A1A = (30.015, 120.007)  # grid A1a, building A1a
-A1B = (30.025, 120.03)  # grid A1b
-B1A = (30.025, 120.07)  # street B, grid B1a
+A1A, A1B, B1A = reports.GRID_A1A, reports.GRID_A1B, reports.GRID_B1A
 HX = {"HX-Request": "true"}
 
 
@@ -33,26 +34,8 @@ def media(settings: Any, tmp_path: Any) -> None:
     settings.MEDIA_ROOT = tmp_path
 
 
-def client_for(user: Any) -> Client:
-    client = Client()
-    client.force_login(user)
-    return client
-
-
-def report(
-    reporter: Any, where: tuple[float, float] = A1A, category: str = "0101", **extra: Any
-) -> Hazard:
-    lat, lng = where
-    result = actions.report_hazard(
-        reporter=reporter,
-        category=category,
-        lat=lat,
-        lng=lng,
-        address=extra.pop("address", "保俶社区1幢"),
-        uploads=extra.pop("uploads", [(photo(), "found")]),
-        **extra,
-    )
-    return result.hazard
+# Reports on these pages have an address and a photo unless a test says otherwise.
+report = partial(reports.report, address="保俶社区1幢", photo=True)
 
 
 # --- login, logout, home -------------------------------------------------------------------
@@ -114,10 +97,13 @@ def test_home_counts_each_queue_for_the_role(
     Hazard.objects.filter(pk=dispatched.pk).update(deadline=timezone.now() - timedelta(days=2))
     report(personas.grid_worker, where=B1A)  # other street: not counted for community A1
 
-    from anxin.hazards.views import queue_counts
+    from anxin.hazards.selectors import queue_counts
 
+    officer = personas.safety_officer
     with django_assert_max_num_queries(3):
-        counts = {q["name"]: q["count"] for q in queue_counts(personas.safety_officer)}
+        counts = {
+            q.name: count for q, count in queue_counts(Hazard.objects.restrict(officer), officer)
+        }
     assert counts == {
         "to_verify": 1,
         "to_dispatch": 1,
@@ -229,9 +215,9 @@ def test_sorting_by_colour_and_deadline_with_a_stable_tiebreak(personas: Any) ->
 
 @pytest.mark.parametrize("sort", ["-reported_at", "reported_at", "-colour", "deadline", "status"])
 def test_keyset_pages_walk_forward_and_back(personas: Any, monkeypatch: Any, sort: str) -> None:
-    from anxin.hazards import views
+    from anxin.hazards.views import list_page
 
-    monkeypatch.setattr(views, "PAGE_SIZE", 2)
+    monkeypatch.setattr(list_page, "PAGE_SIZE", 2)
     made = [
         report(personas.grid_worker, risk_colour=c)
         for c in ["blue", "red", "yellow", "yellow", "orange"]

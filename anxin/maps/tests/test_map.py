@@ -12,18 +12,13 @@ from django.utils import timezone
 from anxin.hazards import actions
 from anxin.hazards.models import Hazard
 from anxin.maps.selectors import wgs84_to_gcj02
+from anxin.testing.clients import client_for
 
 pytestmark = pytest.mark.django_db
 
 GRID_A1A = (30.015, 120.007)
 GRID_A1B = (30.015, 120.03)
 GRID_B1A = (30.015, 120.07)
-
-
-def client_for(user: Any) -> Client:
-    client = Client()
-    client.force_login(user)
-    return client
 
 
 @pytest.fixture

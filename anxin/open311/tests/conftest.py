@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 import xml.etree.ElementTree as ET
 from datetime import datetime
+from functools import partial
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlparse
@@ -19,6 +20,7 @@ from referencing.jsonschema import DRAFT7
 from anxin.hazards import actions as hazard_actions
 from anxin.hazards.models import Hazard
 from anxin.open311.models import Open311Client
+from anxin.testing import reports
 from anxin.testing.factories import UserFactory
 from anxin.testing.media import photo
 
@@ -151,11 +153,8 @@ def grid_client(personas: Any) -> Open311Client:
     return Open311Client.objects.create(name="Grid A1a app", user=personas.grid_worker)
 
 
-def report(reporter: Any, lat: float = 30.015, lng: float = 120.007, **kwargs: Any) -> Hazard:
-    kwargs.setdefault("category", "0101")
-    kwargs.setdefault("description", "消防通道被私家车占用")
-    kwargs.setdefault("address", "1幢东侧")
-    return hazard_actions.report_hazard(reporter=reporter, lat=lat, lng=lng, **kwargs).hazard
+# A request as residents file them: with a description and an address.
+report = partial(reports.report, description="消防通道被私家车占用", address="1幢东侧")
 
 
 def walk_to_closed(hazard: Hazard, personas: Any, publicise: bool = True) -> Hazard:

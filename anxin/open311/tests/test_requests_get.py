@@ -26,7 +26,7 @@ def board(personas: Any, settings: Any, tmp_path: Any) -> dict[str, Hazard]:
         "open": report(personas.resident, description="楼道堆放杂物"),
         "closed_private": walk_to_closed(report(personas.resident), personas, publicise=False),
         "public": walk_to_closed(report(personas.resident), personas),
-        "other_grid": report(personas.resident, lng=120.027),
+        "other_grid": report(personas.resident, (30.015, 120.027)),
     }
 
 

@@ -4,13 +4,14 @@ log backend, and hazards taken round the closed loop by the personas."""
 from __future__ import annotations
 
 from collections.abc import Iterator
+from functools import partial
 from typing import Any
 
 import pytest
-from django.test import Client
 
 from anxin.hazards import actions as hazards
 from anxin.hazards.models import Hazard
+from anxin.testing import clients, reports
 from anxin.testing.media import photo
 
 # a point in building 1 of grid A1a (community A1) and one in grid B1a (community B1)
@@ -33,29 +34,10 @@ def sms_log(settings: Any) -> Iterator[Any]:
     sms.outbox.clear()
 
 
-def client_for(user: Any = None, language: str = "en") -> Client:
-    client = Client(HTTP_ACCEPT_LANGUAGE=language)
-    if user is not None:
-        client.force_login(user)
-    return client
-
-
-def report(
-    reporter: Any,
-    where: tuple[float, float] = A1A,
-    category: str = "0101",
-    title: str = "",
-    colour: tuple[int, int, int] = (200, 40, 40),
-) -> Hazard:
-    return hazards.report_hazard(
-        reporter=reporter,
-        category=category,
-        lat=where[0],
-        lng=where[1],
-        title=title,
-        description="纸箱堵住了楼道",
-        uploads=[(photo(colour=colour), "found")],
-    ).hazard
+# The phone pages in English unless a test asks for another language.
+client_for = partial(clients.client_for, language="en")
+# A resident's report: a description and a photo.
+report = partial(reports.report, description="纸箱堵住了楼道", photo=True)
 
 
 def close_and_publicise(hazard: Hazard, personas: Any, in_b: bool = False) -> Hazard:

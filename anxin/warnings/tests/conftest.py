@@ -6,8 +6,8 @@ from typing import Any
 import pytest
 
 import anxin.hazards.tasks  # noqa: F401  (eager runs look tasks up by name)
-from anxin.hazards import actions as hazard_actions
 from anxin.hazards.models import Hazard
+from anxin.testing import reports
 
 
 @pytest.fixture
@@ -16,10 +16,9 @@ def report(django_capture_on_commit_callbacks: Any, personas: Any) -> Callable[.
     notifications), as the worker would."""
 
     def _report(category: str, lat: float = 30.015, lng: float = 120.007, **kwargs: Any) -> Hazard:
-        kwargs.setdefault("reporter", personas.grid_worker)
+        reporter = kwargs.pop("reporter", personas.grid_worker)
         with django_capture_on_commit_callbacks(execute=True):
-            result = hazard_actions.report_hazard(category=category, lat=lat, lng=lng, **kwargs)
-        return result.hazard
+            return reports.report(reporter, (lat, lng), category, **kwargs)
 
     return _report
 
