@@ -11,7 +11,7 @@ from typing import Any
 from django.contrib import admin
 from django.http import HttpRequest
 
-from anxin.core.admin import RestrictedAdminMixin
+from anxin.core.admin import RestrictedAdminMixin, RestrictedInlineMixin
 from anxin.emergency.models import (
     Drill,
     EmergencyPlan,
@@ -42,7 +42,7 @@ class ReadOnlyAdmin(RestrictedAdminMixin, admin.ModelAdmin):  # type: ignore[typ
         return False
 
 
-class MovementInline(admin.TabularInline):  # type: ignore[type-arg]
+class MovementInline(RestrictedInlineMixin, admin.TabularInline):  # type: ignore[type-arg]
     model = StockMovement
     extra = 0
     can_delete = False
@@ -92,7 +92,7 @@ class EmergencyTeamAdmin(RestrictedAdminMixin, admin.ModelAdmin):  # type: ignor
     autocomplete_fields = ("area",)
 
 
-class VersionInline(admin.TabularInline):  # type: ignore[type-arg]
+class VersionInline(RestrictedInlineMixin, admin.TabularInline):  # type: ignore[type-arg]
     model = PlanVersion
     extra = 0
     can_delete = False
@@ -127,7 +127,7 @@ class EventInline(admin.TabularInline):  # type: ignore[type-arg]
         return False
 
 
-class TaskInline(admin.TabularInline):  # type: ignore[type-arg]
+class TaskInline(RestrictedInlineMixin, admin.TabularInline):  # type: ignore[type-arg]
     model = ResponseTask
     extra = 0
     can_delete = False
