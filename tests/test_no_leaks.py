@@ -16,6 +16,7 @@ import pytest
 from django.db import models
 
 from anxin.api_v1 import router
+from anxin.emergency.testing import ENDPOINTS as EMERGENCY_ENDPOINTS
 
 pytestmark = pytest.mark.django_db
 
@@ -47,17 +48,7 @@ def test_every_endpoint_is_scoped_or_says_why():
         "ratings",
         "points",
         "campaigns",
-        "supplies",
-        "supply-movements",
-        "emergency-teams",
-        "emergency-plans",
-        "emergency-responses",
-        "response-tasks",
-        "response-reviews",
-        "drills",
-        "trainings",
-        "safety-activities",
-        "weather-alerts",
+        *EMERGENCY_ENDPOINTS,
     }
 
 

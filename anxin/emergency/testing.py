@@ -11,6 +11,21 @@ from anxin.emergency.actions import plans, supplies
 from anxin.emergency.models import EmergencyPlan, EmergencyTeam, SupplyItem
 from anxin.warnings.actions import ensure_default_rules
 
+# The REST endpoints of emergency readiness (under /api/v1/).
+ENDPOINTS = (
+    "supplies",
+    "supply-movements",
+    "emergency-teams",
+    "emergency-plans",
+    "emergency-responses",
+    "response-tasks",
+    "response-reviews",
+    "drills",
+    "trainings",
+    "safety-activities",
+    "weather-alerts",
+)
+
 FLOOD_STEPS = [
     {
         "title": "通知低洼院落居民转移车辆",

@@ -384,22 +384,7 @@ def issue(
     amount = positive_int(quantity, "quantity", maximum=MAX_QUANTITY)
     with transaction.atomic():
         target = _active_response(response, user)
-        movement = _movement(
-            user,
-            item,
-            MovementKind.ISSUED,
-            amount,
-            response=target,
-            note=optional_text(note, "note", 400),
-        )
-        record(
-            target,
-            ResponseEventKind.SUPPLY_ISSUED,
-            user,
-            note=movement.note,
-            data=_movement_data(movement),
-        )
-    return movement
+        return _with_response(user, item, MovementKind.ISSUED, amount, target, note)
 
 
 def return_to_store(
@@ -427,21 +412,30 @@ def return_to_store(
                     ]
                 }
             )
-        movement = _movement(
-            user,
-            row,
-            MovementKind.RETURNED,
-            amount,
-            response=target,
-            note=optional_text(note, "note", 400),
-        )
-        record(
-            target,
-            ResponseEventKind.SUPPLY_RETURNED,
-            user,
-            note=movement.note,
-            data=_movement_data(movement),
-        )
+        return _with_response(user, row, MovementKind.RETURNED, amount, target, note)
+
+
+def _with_response(
+    user: Any,
+    item: SupplyItem | int,
+    kind: str,
+    amount: int,
+    response: EmergencyResponse,
+    note: str,
+) -> StockMovement:
+    """A movement to or from a response, on the response's timeline too."""
+    movement = _movement(
+        user, item, kind, amount, response=response, note=optional_text(note, "note", 400)
+    )
+    record(
+        response,
+        ResponseEventKind.SUPPLY_ISSUED
+        if kind == MovementKind.ISSUED
+        else ResponseEventKind.SUPPLY_RETURNED,
+        user,
+        note=movement.note,
+        data=_movement_data(movement),
+    )
     return movement
 
 

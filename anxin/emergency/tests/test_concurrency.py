@@ -3,8 +3,6 @@ them, the other is told how many are left, and the stock never goes negative."""
 
 from __future__ import annotations
 
-import threading
-
 import pytest
 from django.core.exceptions import ValidationError
 from django.db import connection
@@ -12,31 +10,10 @@ from django.db import connection
 from anxin.emergency.actions import responses, supplies
 from anxin.emergency.models import StockMovement, SupplyItem
 from anxin.emergency.testing import Readiness
+from anxin.testing.concurrency import run_together
 from anxin.testing.factories import Personas, Tree
 
 pytestmark = pytest.mark.django_db(transaction=True)
-
-
-def run_together(*calls):
-    """Run callables in threads released at the same instant; collect outcomes."""
-    barrier = threading.Barrier(len(calls))
-    outcomes: list[object] = [None] * len(calls)
-
-    def worker(i, call):
-        try:
-            barrier.wait(timeout=10)
-            outcomes[i] = call()
-        except Exception as exc:
-            outcomes[i] = exc
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=worker, args=(i, c)) for i, c in enumerate(calls)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join(timeout=60)
-    return outcomes
 
 
 @pytest.mark.skipif(

@@ -13,19 +13,11 @@ from drf_spectacular.generators import SchemaGenerator
 
 from anxin.emergency.models import EmergencyResponse, ResponseReview, ResponseTask
 from anxin.emergency.samples import weather_cap
+from anxin.emergency.testing import ENDPOINTS
 
 pytestmark = pytest.mark.django_db
 
-PREFIXES = (
-    "/api/v1/supplies",
-    "/api/v1/supply-movements",
-    "/api/v1/emergency-",
-    "/api/v1/response-",
-    "/api/v1/drills",
-    "/api/v1/trainings",
-    "/api/v1/safety-activities",
-    "/api/v1/weather-alerts",
-)
+PREFIXES = tuple(f"/api/v1/{prefix}/" for prefix in ENDPOINTS)
 
 
 def _nullable(node: Any) -> Any:
@@ -325,19 +317,7 @@ def test_every_answer_of_the_emergency_api_is_documented(readiness, api_client, 
         admin,
         expect=200,
     )
-    for prefix in (
-        "supplies",
-        "supply-movements",
-        "emergency-teams",
-        "emergency-plans",
-        "emergency-responses",
-        "response-tasks",
-        "response-reviews",
-        "drills",
-        "trainings",
-        "safety-activities",
-        "weather-alerts",
-    ):
+    for prefix in ENDPOINTS:
         rows = call("get", f"/api/v1/{prefix}/", admin, expect=200).json()["results"]
         assert rows, prefix
         call("get", f"/api/v1/{prefix}/{rows[0]['id']}/", admin, expect=200)

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import threading
-
 import pytest
 from django.db import DatabaseError, connection
 
@@ -12,31 +10,10 @@ from anxin.hazards.actions import report as report_module
 from anxin.hazards.errors import TransitionConflict
 from anxin.hazards.models import Hazard, HazardEvent
 from anxin.outbox.models import OutboxMessage
+from anxin.testing.concurrency import run_together
 from anxin.testing.factories import Personas, Tree
 
 pytestmark = pytest.mark.django_db(transaction=True)
-
-
-def run_together(*calls):
-    """Run callables in threads released at the same instant; collect outcomes."""
-    barrier = threading.Barrier(len(calls))
-    outcomes: list[object] = [None] * len(calls)
-
-    def worker(i, call):
-        try:
-            barrier.wait(timeout=10)
-            outcomes[i] = call()
-        except Exception as exc:
-            outcomes[i] = exc
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=worker, args=(i, c)) for i, c in enumerate(calls)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join(timeout=60)
-    return outcomes
 
 
 @pytest.mark.skipif(
