@@ -21,7 +21,6 @@ from anxin.emergency.choices import (
     WARNING_KIND_HAZARD_CLASS,
     DrillStatus,
     ReviewStatus,
-    Stage,
 )
 from anxin.emergency.models import (
     Drill,
@@ -363,14 +362,6 @@ def reviews(user: Any) -> QuerySet[ResponseReview]:
     return ResponseReview.objects.restrict(user, "view").select_related(
         "response", "response__area", "submitted_by"
     )
-
-
-def open_proposals(user: Any) -> QuerySet[EmergencyResponse]:
-    return responses(user).filter(stage=Stage.PROPOSED)
-
-
-def late_reviews(user: Any, now: datetime | None = None) -> QuerySet[ResponseReview]:
-    return reviews(user).filter(status=ReviewStatus.OPEN, due_at__lt=now or timezone.now())
 
 
 # --- drills, training and the calendar ---------------------------------------------------------

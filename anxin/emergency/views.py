@@ -148,17 +148,17 @@ def _manageable_areas(
 
 
 # --- overview ----------------------------------------------------------------------------------
-@page(RESPONSES, argument="responses")
+@page(RESPONSES, argument="rows")
 @require_GET
-def index(request: HttpRequest, responses: QuerySet[Any]) -> HttpResponse:
+def index(request: HttpRequest, rows: QuerySet[Any]) -> HttpResponse:
     user = _user(request)
     board = selectors.resources_board(user)
     return render(
         request,
         "emergency/index.html",
         {
-            "proposals": selectors.open_proposals(user)[:20],
-            "active": selectors.responses(user).filter(stage__in=sorted(ACTIVE_STAGES))[:20],
+            "proposals": rows.filter(stage=Stage.PROPOSED)[:20],
+            "active": rows.filter(stage__in=sorted(ACTIVE_STAGES))[:20],
             "open_reviews": selectors.reviews(user).filter(status=ReviewStatus.OPEN)[:20],
             "board": board,
             "my_tasks": len(selectors.open_tasks_for(user)),
@@ -499,11 +499,9 @@ def _error_page(
 
 
 # --- responses ---------------------------------------------------------------------------------
-@page(RESPONSES, argument="responses")
+@page(RESPONSES, argument="rows")
 @require_GET
-def response_list(request: HttpRequest, responses: QuerySet[Any]) -> HttpResponse:
-    user = _user(request)
-    rows = selectors.responses(user)
+def response_list(request: HttpRequest, rows: QuerySet[Any]) -> HttpResponse:
     stage = request.GET.get("stage", "")
     if stage in Stage.values:
         rows = rows.filter(stage=stage)
