@@ -20,7 +20,6 @@ from anxin.emergency.choices import (
     EXPIRY_ALERT_DAYS,
     WARNING_KIND_HAZARD_CLASS,
     DrillStatus,
-    ReviewStatus,
 )
 from anxin.emergency.models import (
     Drill,
